@@ -1,0 +1,186 @@
+"""Everything a county report shows, computed once from the validated input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ylt_eval.analysis.comparison import peer_summary, rank_counties
+from ylt_eval.analysis.config import ReportConfig, report_config
+from ylt_eval.analysis.impact import ImpactEstimate, province_event_study
+from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.errors import EstimationError, ParameterError
+from ylt_eval.report.parameters import CountyReportParameters
+
+
+@dataclass(frozen=True)
+class CountyInfo:
+    """Identity of the county a report is about."""
+
+    code: str
+    name: str
+    province: str
+    reform_year: int | None
+    consortium_name: str
+
+
+@dataclass(frozen=True)
+class CountyAnalysis:
+    """Numbers behind one county report (the report layer only formats them).
+
+    Attributes
+    ----------
+    params : CountyReportParameters
+    county : CountyInfo
+    headline : DataFrame
+        One row per headline indicator: ``indicator, value, previous, change, peer_median,
+        rank, n_ranked``.
+    trends : dict
+        Indicator code → DataFrame ``year, county, p25, median, p75``.
+    impact : ImpactEstimate or None
+    impact_unavailable : str
+        Why there is no impact estimate (empty when there is one).
+    n_peers : int
+        Counties of the same province with data in the assessment year.
+    data : AssessmentData
+    config : ReportConfig
+    """
+
+    params: CountyReportParameters
+    county: CountyInfo
+    headline: pd.DataFrame
+    trends: dict[str, pd.DataFrame]
+    impact: ImpactEstimate | None
+    impact_unavailable: str
+    n_peers: int
+    data: AssessmentData
+    config: ReportConfig
+
+
+def analyse_county(
+    params: CountyReportParameters,
+    *,
+    data: AssessmentData | None = None,
+    impact: ImpactEstimate | None = None,
+) -> CountyAnalysis:
+    """Compute the county report's numbers.
+
+    Parameters
+    ----------
+    params : CountyReportParameters
+        Validated notebook parameters.
+    data : AssessmentData, optional
+        Already loaded input (a batch run loads it once); read from ``params.data_path``
+        otherwise.
+    impact : ImpactEstimate, optional
+        Province-level estimate computed once per run; estimated here otherwise.
+
+    Raises
+    ------
+    ParameterError
+        If the county or year is not in the data.
+    """
+    config = report_config()
+    data = data if data is not None else load_assessment_data(params.data_path, lang=params.lang)
+    county = _county_info(data, params.county_code)
+    years = data.indicators.loc[data.indicators["county_code"] == county.code, "year"]
+    if params.year not in set(years.tolist()):
+        available = ", ".join(str(y) for y in sorted(set(years.tolist())))
+        raise ParameterError(
+            f"year {params.year} has no data for county {county.code}; available: {available}"
+        )
+    province = data.indicators[data.indicators["province"] == county.province]
+    if province.empty:  # indicator-level input without province: the county is its own set
+        province = data.indicators[data.indicators["county_code"] == county.code]
+    in_year = province[province["year"] == params.year]
+    n_peers = int(in_year.dropna(subset=["value"])["county_code"].nunique())
+
+    headline = _headline(province, county.code, params.year, config.headline)
+    trends = {code: _trend(province, county.code, code, params.year) for code in config.trends}
+    unavailable = ""
+    if impact is None:
+        try:
+            impact = province_event_study(
+                province,
+                data.counties[data.counties["province"] == county.province],
+                config.impact_outcome,
+                last_year=params.year,
+                min_e=config.min_e,
+                max_e=config.max_e,
+            )
+        except EstimationError as error:
+            unavailable = str(error)
+    return CountyAnalysis(
+        params=params,
+        county=county,
+        headline=headline,
+        trends=trends,
+        impact=impact,
+        impact_unavailable=unavailable,
+        n_peers=n_peers,
+        data=data,
+        config=config,
+    )
+
+
+def _county_info(data: AssessmentData, code: str) -> CountyInfo:
+    rows = data.counties[data.counties["county_code"] == code]
+    if rows.empty:
+        raise ParameterError(f"county {code} is not in {data.source_name}")
+    row = rows.iloc[0]
+    reform = row.get("reform_year")
+    return CountyInfo(
+        code=code,
+        name=_text(row.get("county_name")),
+        province=_text(row.get("province")),
+        reform_year=None if pd.isna(reform) else int(reform),
+        consortium_name=_text(row.get("consortium_name")),
+    )
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _headline(
+    province: pd.DataFrame, code: str, year: int, indicator_codes: tuple[str, ...]
+) -> pd.DataFrame:
+    from ylt_eval.metrics.catalogue import indicator
+
+    rows = []
+    for indicator_code in indicator_codes:
+        spec = indicator(indicator_code)
+        values = province[province["indicator"] == indicator_code]
+        current = values[values["year"] == year].set_index("county_code")["value"]
+        previous = values[values["year"] == year - 1].set_index("county_code")["value"]
+        value = float(current.get(code, np.nan))
+        before = float(previous.get(code, np.nan))
+        ranks = rank_counties(current, spec.direction, getattr(spec, "target_value", None))
+        rank = ranks.get(code, pd.NA)
+        rows.append(
+            {
+                "indicator": indicator_code,
+                "value": value,
+                "previous": before,
+                "change": value - before,
+                "peer_median": float(current.median()) if current.notna().any() else np.nan,
+                "rank": None if pd.isna(rank) else int(rank),
+                "n_ranked": int(ranks.notna().sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _trend(province: pd.DataFrame, county_code: str, code: str, last_year: int) -> pd.DataFrame:
+    values = province[(province["indicator"] == code) & (province["year"] <= last_year)]
+    peers = peer_summary(values, code)
+    own = values.loc[values["county_code"] == county_code, ["year", "value"]].rename(
+        columns={"value": "county"}
+    )
+    return (
+        peers.merge(own, on="year", how="outer")
+        .sort_values("year")
+        .reset_index(drop=True)[["year", "county", "p25", "median", "p75"]]
+    )

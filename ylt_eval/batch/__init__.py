@@ -1,0 +1,1 @@
+"""Running report notebooks: execution, export, atomic output, index page."""

@@ -1,0 +1,191 @@
+"""Sections of the county report: each takes a :class:`CountyAnalysis` and returns elements.
+
+No statistic is computed here; values come from :mod:`ylt_eval.analysis.county`.
+"""
+
+from __future__ import annotations
+
+import ylt_eval
+from ylt_eval.analysis.county import CountyAnalysis
+from ylt_eval.report.charts import trend_chart
+from ylt_eval.report.common_sections import (
+    definitions_section,
+    impact_section,
+    indicator_name,
+    indicator_unit,
+    parameters_text,
+)
+from ylt_eval.report.elements import (
+    BulletList,
+    Document,
+    Heading,
+    Paragraph,
+    Section,
+    Table,
+    section,
+)
+from ylt_eval.report.formatting import format_value
+from ylt_eval.report.i18n import Translator
+
+
+class CountyReport:
+    """Builds the sections of one county report in one language.
+
+    Parameters
+    ----------
+    analysis : CountyAnalysis
+        The computed numbers.
+
+    Examples
+    --------
+    In the notebook, one call per section::
+
+        report = CountyReport(analyse_county(params))
+        report.cover()
+        report.headline()
+    """
+
+    def __init__(self, analysis: CountyAnalysis) -> None:
+        self.analysis = analysis
+        self.t = Translator(analysis.params.lang)
+
+    def cover(self) -> Document:
+        """Title, county facts, data source and (for synthetic data) the banner."""
+        a, t = self.analysis, self.t
+        county = a.county
+        facts = (
+            (t("fact_county"), county.name or t("unnamed")),
+            (t("fact_code"), county.code),
+            (t("fact_province"), county.province or t("unnamed")),
+            (t("fact_year"), str(a.params.year)),
+            (t("fact_consortium"), county.consortium_name or t("unnamed")),
+            (
+                t("fact_reform_year"),
+                str(county.reform_year) if county.reform_year else t("fact_no_reform"),
+            ),
+            (t("fact_data_source"), a.data.source_name),
+            (t("fact_data_hash"), a.data.sha256[:16]),
+        )
+        return Document(
+            title=t("county_title", county=county.name or county.code, year=a.params.year),
+            subtitle=t("county_subtitle", province=county.province or t("unnamed")),
+            lang=a.params.lang,
+            facts=facts,
+            banner=t("synthetic_banner") if a.params.synthetic else "",
+        )
+
+    def headline(self) -> Section:
+        """Headline indicators with previous year, change, province median and rank."""
+        from ylt_eval.metrics.catalogue import indicator
+
+        a, t = self.analysis, self.t
+        rows = []
+        for row in a.headline.itertuples():
+            spec = indicator(row.indicator)
+            unit = t.pick(spec.unit_zh, spec.unit_en)
+            rank = f"{row.rank} / {row.n_ranked}" if row.rank is not None else "—"
+            rows.append(
+                (
+                    t.pick(spec.name_zh, spec.name_en),
+                    unit,
+                    format_value(row.value, spec.unit_zh),
+                    format_value(row.previous, spec.unit_zh),
+                    format_value(row.change, spec.unit_zh, signed=True),
+                    format_value(row.peer_median, spec.unit_zh),
+                    rank,
+                    t(f"direction_{spec.direction}"),
+                )
+            )
+        notes = [t("methods_peers")]
+        if a.data.warnings:
+            notes.append(
+                t("data_quality_warnings", n=len(a.data.warnings), example=a.data.warnings[0])
+            )
+        return section(
+            Heading(t("section_headline"), level=2, anchor="headline"),
+            Paragraph(t("headline_intro")),
+            Table(
+                columns=(
+                    t("col_indicator"),
+                    t("col_unit"),
+                    t("col_value"),
+                    t("col_previous"),
+                    t("col_change"),
+                    t("col_peer_median"),
+                    t("col_rank"),
+                    t("col_direction"),
+                ),
+                rows=tuple(rows),
+                align=("left", "left", "right", "right", "right", "right", "right", "left"),
+                notes=" ".join(notes),
+            ),
+        )
+
+    def trends(self) -> Section:
+        """One chart per trend indicator: county against province median and quartiles."""
+        a, t = self.analysis, self.t
+        figures = []
+        for code, series in a.trends.items():
+            name = indicator_name(code, t)
+            unit = indicator_unit(code, t)
+            years = series["year"].astype(int).tolist()
+            figures.append(
+                trend_chart(
+                    years,
+                    series["county"].tolist(),
+                    series["median"].tolist(),
+                    series["p25"].tolist(),
+                    series["p75"].tolist(),
+                    labels={
+                        "title": f"{name}（{unit}）"
+                        if a.params.lang == "zh"
+                        else f"{name} ({unit})",
+                        "y": unit,
+                        "county": a.county.name or t("chart_county"),
+                        "median": t("chart_median"),
+                        "band": t("chart_band"),
+                        "reform": t("chart_reform"),
+                        "covid": t("chart_covid"),
+                    },
+                    reform_year=a.county.reform_year,
+                    alt=t("trend_alt", indicator=name, first=min(years), last=max(years)),
+                )
+            )
+        return section(
+            Heading(t("section_trends"), level=2, anchor="trends"),
+            Paragraph(t("trends_intro")),
+            *figures,
+        )
+
+    def impact(self) -> Section:
+        """Province-level event study of the reform."""
+        a = self.analysis
+        return impact_section(a.impact, a.impact_unavailable, self.t, heading_key="section_impact")
+
+    def methods(self) -> Section:
+        """Methods note, provenance of the numbers and indicator definitions."""
+        a, t = self.analysis, self.t
+        params = {
+            "county_code": a.params.county_code,
+            "year": a.params.year,
+            "data": a.data.source_name,
+            "lang": a.params.lang,
+        }
+        codes = (*a.config.headline, *a.config.trends, a.config.impact_outcome)
+        return section(
+            Heading(t("section_methods"), level=2, anchor="methods"),
+            BulletList(
+                (
+                    t("methods_indicators"),
+                    t("methods_peers"),
+                    t("methods_covid"),
+                    t(
+                        "methods_provenance",
+                        version=ylt_eval.__version__,
+                        sha=a.data.sha256,
+                        params=parameters_text(params),
+                    ),
+                )
+            ),
+            definitions_section(codes, t),
+        )
