@@ -1,0 +1,39 @@
+"""Impact-evaluation models: fit functions and the result objects they return.
+
+Every estimator takes R ``did`` argument names (``yname, tname, idname, gname, xformla``),
+never modifies its input, and returns an immutable :class:`EstimationResult` with ``tidy()``,
+``glance()`` and ``summary()``.
+"""
+
+from __future__ import annotations
+
+from ylt_eval.models.results import (
+    TIDY_COLUMNS,
+    EstimationResult,
+    EstimatorConfig,
+    EventStudyConfig,
+    EventStudyResult,
+    Inference,
+    PanelSpec,
+    Provenance,
+    SampleInfo,
+    TwfeConfig,
+    TwfeResult,
+)
+from ylt_eval.models.twfe import event_study, twfe
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "EstimationResult",
+    "EstimatorConfig",
+    "EventStudyConfig",
+    "EventStudyResult",
+    "Inference",
+    "PanelSpec",
+    "Provenance",
+    "SampleInfo",
+    "TwfeConfig",
+    "TwfeResult",
+    "event_study",
+    "twfe",
+]
