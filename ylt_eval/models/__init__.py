@@ -7,6 +7,13 @@ never modifies its input, and returns an immutable :class:`EstimationResult` wit
 
 from __future__ import annotations
 
+from ylt_eval.models.callaway_santanna import (
+    AggteResult,
+    AttGtResult,
+    CallawaySantAnnaWarning,
+    aggte,
+    att_gt,
+)
 from ylt_eval.models.results import (
     TIDY_COLUMNS,
     EstimationResult,
@@ -24,6 +31,9 @@ from ylt_eval.models.twfe import event_study, twfe
 
 __all__ = [
     "TIDY_COLUMNS",
+    "AggteResult",
+    "AttGtResult",
+    "CallawaySantAnnaWarning",
     "EstimationResult",
     "EstimatorConfig",
     "EventStudyConfig",
@@ -34,6 +44,8 @@ __all__ = [
     "SampleInfo",
     "TwfeConfig",
     "TwfeResult",
+    "aggte",
+    "att_gt",
     "event_study",
     "twfe",
 ]
