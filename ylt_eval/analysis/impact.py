@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ylt_eval.errors import EstimationError, ParameterError
+from ylt_eval.errors import EstimationError, YltEvalError
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,9 @@ class ImpactEstimate:
     outcome : str
         Indicator code.
     estimates : DataFrame
-        ``time`` (event time), ``estimate``, ``std_error``, ``conf_low``, ``conf_high``,
-        ``p_value``; includes the reference period (−1) as 0 with no interval.
+        ``time`` (event time), ``label`` (its display text, binned end points as "≤−5"),
+        ``estimate``, ``std_error``, ``conf_low``, ``conf_high``, ``p_value``;
+        includes the reference period (−1) as 0 with no interval.
     post_average : float
         Mean of the post-reform (event time ≥ 0) estimates.
     n_treated, n_control, n_obs : int
@@ -97,10 +98,16 @@ def province_event_study(
             min_e=min_e,
             max_e=max_e,
         )
-    except ParameterError as error:
+    except EstimationError:
+        raise
+    except YltEvalError as error:  # data the estimator refuses: report why, do not crash
         raise EstimationError(str(error)) from error
     tidy = result.tidy()
-    estimates = tidy[["time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]]
+    estimates = tidy[["time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]].assign(
+        label=[
+            _event_label(term, time) for term, time in zip(tidy["term"], tidy["time"], strict=True)
+        ]
+    )
     reference = pd.DataFrame(
         {
             "time": [-1],
@@ -109,6 +116,7 @@ def province_event_study(
             "conf_low": [np.nan],
             "conf_high": [np.nan],
             "p_value": [np.nan],
+            "label": ["−1"],
         }
     )
     estimates = (
@@ -127,3 +135,13 @@ def province_event_study(
         n_obs=len(data),
         method="TWFE event study, county and year fixed effects, CRV1 county-clustered SEs",
     )
+
+
+def _event_label(term: str, time: float) -> str:
+    """Display label of an event time; binned end points read "≤ −5" / "≥ 5"."""
+    value = f"{int(time)}".replace("-", "−")
+    if "<=" in term:
+        return f"≤{value}"
+    if ">=" in term:
+        return f"≥{value}"
+    return value

@@ -80,6 +80,7 @@ def execute_report(
                 log_output=False,
                 execution_timeout=timeout,
                 cwd=tmp,
+                kernel_manager_class="ylt_eval.batch.kernel.IpcKernelManager",
             )
         except PapermillExecutionError as error:
             raise RenderError(f"{error.ename}: {error.evalue}") from None

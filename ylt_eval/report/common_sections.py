@@ -50,7 +50,7 @@ def impact_section(
     )
     rows = tuple(
         (
-            str(int(row.time)),
+            row.label,
             format_number(row.estimate, 2, signed=True),
             format_number(row.std_error, 2),
             "—"

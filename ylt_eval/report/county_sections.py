@@ -5,6 +5,8 @@ No statistic is computed here; values come from :mod:`ylt_eval.analysis.county`.
 
 from __future__ import annotations
 
+import pandas as pd
+
 import ylt_eval
 from ylt_eval.analysis.county import CountyAnalysis
 from ylt_eval.report.charts import trend_chart
@@ -83,7 +85,7 @@ class CountyReport:
         for row in a.headline.itertuples():
             spec = indicator(row.indicator)
             unit = t.pick(spec.unit_zh, spec.unit_en)
-            rank = f"{row.rank} / {row.n_ranked}" if row.rank is not None else "—"
+            rank = "—" if pd.isna(row.rank) else f"{int(row.rank)} / {row.n_ranked}"
             rows.append(
                 (
                     t.pick(spec.name_zh, spec.name_en),

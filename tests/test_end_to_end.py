@@ -1,0 +1,166 @@
+"""End to end: demo data → notebooks → HTML and PDF, checked in Chromium and with pdftotext."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+from ylt_eval.cli import main
+
+pytestmark = pytest.mark.e2e
+
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def two_counties(demo_panel_path) -> list[str]:
+    from ylt_eval.demo import demo_counties_for_report
+
+    return list(demo_counties_for_report())[:2]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, demo_panel_path, two_counties) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    args = ["render", str(demo_panel_path), "--year", str(YEAR), "--out", str(out)]
+    for code in two_counties:
+        args += ["--county", code]
+    assert main(args) == 0
+    return out
+
+
+def test_outputs_are_named_by_county_code(rendered, two_counties):
+    names = sorted(p.name for p in rendered.iterdir())
+    for code in two_counties:
+        assert f"county_{code}_zh.html" in names
+        assert f"county_{code}_zh.pdf" in names
+    assert "index.html" in names
+    assert "manifest.json" in names
+    assert not [n for n in names if n.endswith(".part")]
+    manifest = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))
+    assert {r["status"] for r in manifest["reports"]} == {"ok"}
+
+
+def test_html_has_no_code_and_loads_nothing_from_a_host(rendered, two_counties):
+    html = (rendered / f"county_{two_counties[0]}_zh.html").read_text(encoding="utf-8")
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html
+    assert "<script" not in html
+    assert "analyse_county" not in html  # no code cells
+    assert "示例数据（合成）" in html
+
+
+def _open_in_chromium(path: Path, screenshot: Path):
+    chromium = require_tool("chromium", "chromium")
+    from playwright.sync_api import sync_playwright
+
+    console, requests = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: console.append((m.type, m.text)))
+        page.on("pageerror", lambda e: console.append(("pageerror", str(e))))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        text = page.inner_text("body")
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.naturalWidth, e.alt])"
+        )
+        page.screenshot(path=str(screenshot), full_page=False)
+        browser.close()
+    return console, requests, text, images
+
+
+def test_county_html_in_chromium(rendered, two_counties, tmp_path):
+    page = rendered / f"county_{two_counties[0]}_zh.html"
+    console, requests, text, images = _open_in_chromium(page, tmp_path / "shot.png")
+    errors = [c for c in console if c[0] in {"error", "pageerror"}]
+    assert errors == []
+    external = [u for u in requests if not u.startswith(("file://", "data:"))]
+    assert external == []
+    assert "基层" in text and len(text) > 500
+    assert images and all(width > 0 and alt for width, alt in images)
+
+
+def test_index_html_in_chromium(rendered, tmp_path):
+    console, requests, text, _ = _open_in_chromium(rendered / "index.html", tmp_path / "i.png")
+    assert [c for c in console if c[0] in {"error", "pageerror"}] == []
+    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert "county_" not in text  # links show labels, not file names
+
+
+def test_pdf_text_contains_chinese_indicator_names(rendered, two_counties):
+    require_tool("pdftotext", "poppler-utils")
+    from ylt_eval.analysis.config import report_config
+    from ylt_eval.metrics.catalogue import indicator
+
+    pdf = rendered / f"county_{two_counties[0]}_zh.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    flat = "".join(text.split())
+    for code in report_config().headline[:6]:
+        assert "".join(indicator(code).name_zh.split()) in flat
+    assert "示例数据（合成）" in flat
+    assert "目录" in flat  # table of contents
+
+
+def test_province_summary_rendered(rendered, two_counties):
+    summaries = sorted(rendered.glob("province_*_zh.html"))
+    assert len(summaries) == 1
+    html = summaries[0].read_text(encoding="utf-8")
+    for code in two_counties:
+        assert f"county_{code}_zh.html" in html
+
+
+def test_county_template_runs_standalone_with_papermill_cli(tmp_path, demo_panel_path, repo_root):
+    from ylt_eval.demo import demo_counties_for_report
+
+    code = demo_counties_for_report()[0]
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "papermill",
+            str(repo_root / "notebooks" / "county_report.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            "-p", "county_code", code,  # papermill turns this into an int: must be accepted
+            "-p", "year", str(YEAR),
+            "-p", "data_path", str(demo_panel_path),
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_unknown_notebook_parameter_fails_with_clear_message(tmp_path, demo_panel_path, repo_root):
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "papermill",
+            str(repo_root / "notebooks" / "county_report.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            "-r", "county_code", "990101",
+            "-p", "year", str(YEAR),
+            "-p", "data_path", str(demo_panel_path),
+            "-p", "langg", "en",
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "unknown parameter(s): langg" in result.stderr + result.stdout
