@@ -792,7 +792,13 @@ def _cell_text(value: object, number_format: str | None = None) -> str:
     return text
 
 
-def _read_parquet(path: Path) -> RawTable:  # pragma: no cover - pyarrow is optional
+def _is_missing_scalar(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and value != value  # NaN
+
+
+def _read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for corrupt files
@@ -808,7 +814,7 @@ def _read_parquet(path: Path) -> RawTable:  # pragma: no cover - pyarrow is opti
     headers = [str(column) for column in frame.columns]
     rows = [headers]
     for record in frame.itertuples(index=False, name=None):
-        rows.append([_cell_text(None if pd.isna(v) else v) for v in record])
+        rows.append([_cell_text(None if _is_missing_scalar(v) else v) for v in record])
     assembled = _assemble(
         _SheetRows(None, rows),
         overflow_is_error=True,

@@ -551,7 +551,6 @@ def _check_jumps(work: _PanelWork, duplicated: set[int]) -> list[ValidationIssue
                     year=year,
                     previous=format_number(previous[index]),
                     current=format_number(current[index]),
-                    ratio=f"{ratio[index]:.3g}",
                     **names_of(spec.column),
                     **jump_note(spec.column, float(ratio[index])),
                 )

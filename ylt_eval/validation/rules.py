@@ -282,9 +282,9 @@ RULES: dict[str, Rule] = dict(
             "value.yoy_jump",
             "warning",
             "「{name_zh}」从 {previous_year} 年的 {previous} 变为 {year} 年的 {current}"
-            "（×{ratio}）{note_zh}",
+            "（{change}）{note_zh}",
             "'{name_en}' went from {previous} in {previous_year} to {current} in {year} "
-            "(×{ratio}){note_en}",
+            "({change}){note_en}",
             "{unit_hint_zh}",
             "{unit_hint_en}",
         ),
@@ -717,21 +717,31 @@ def unknown_header_hint(header: str) -> tuple[str, str]:
 
 
 def jump_note(column: str, ratio: float) -> dict[str, str]:
-    """Wording of a year-on-year jump: names the likely unit switch."""
+    """Wording of a year-on-year jump (``ratio`` = this year / last year).
+
+    Names the likely unit switch (元/万元 for amounts, 人/万人 for counts) and says so
+    explicitly when the ratio is close to 10,000.
+    """
     spec = column_spec(column)
-    kind = spec.kind
     near_ten_thousand = 5_000 <= ratio <= 20_000 or 1 / 20_000 <= ratio <= 1 / 5_000
-    if kind == "amount":
+    if spec.kind == "amount":
         units_zh, units_en = "元/万元", "yuan vs 10k yuan (元/万元)"
     else:
-        units_zh, units_en = "人/万人（人次/万人次）", "persons vs 10k persons (人/万人)"
+        units_zh = f"{spec.unit_zh}/万{spec.unit_zh}"
+        units_en = f"{spec.unit_en} vs 10k {spec.unit_en} ({units_zh})"
     if near_ten_thousand:
         note_zh = f"，几乎正好相差一万倍：很可能混用了{units_zh}"
         note_en = f"; almost exactly ×10,000: very likely a unit switch, {units_en}"
     else:
         note_zh = f"，可能混用了单位（{units_zh}）或录入错误"
         note_en = f"; possibly a unit switch ({units_en}) or a typing error"
+    change = (
+        f"×{format_number(round(ratio, 1))}"
+        if ratio >= 1
+        else f"÷{format_number(round(1 / ratio, 1))}"
+    )
     return {
+        "change": change,
         "note_zh": note_zh,
         "note_en": note_en,
         "unit_hint_zh": f"核对该县各年是否统一以“{spec.unit_zh}”为单位，并核对录入",
