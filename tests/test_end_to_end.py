@@ -72,9 +72,7 @@ def _open_in_chromium(path: Path, screenshot: Path):
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
         text = page.inner_text("body")
-        images = page.eval_on_selector_all(
-            "img", "els => els.map(e => [e.naturalWidth, e.alt])"
-        )
+        images = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.alt])")
         page.screenshot(path=str(screenshot), full_page=False)
         browser.close()
     return console, requests, text, images
@@ -129,12 +127,20 @@ def test_county_template_runs_standalone_with_papermill_cli(tmp_path, demo_panel
     code = demo_counties_for_report()[0]
     result = subprocess.run(
         [
-            sys.executable, "-m", "papermill",
+            sys.executable,
+            "-m",
+            "papermill",
             str(repo_root / "notebooks" / "county_report.ipynb"),
             str(tmp_path / "out.ipynb"),
-            "-p", "county_code", code,  # papermill turns this into an int: must be accepted
-            "-p", "year", str(YEAR),
-            "-p", "data_path", str(demo_panel_path),
+            "-p",
+            "county_code",
+            code,  # papermill turns this into an int: must be accepted
+            "-p",
+            "year",
+            str(YEAR),
+            "-p",
+            "data_path",
+            str(demo_panel_path),
             "--no-progress-bar",
         ],
         capture_output=True,
@@ -148,13 +154,23 @@ def test_county_template_runs_standalone_with_papermill_cli(tmp_path, demo_panel
 def test_unknown_notebook_parameter_fails_with_clear_message(tmp_path, demo_panel_path, repo_root):
     result = subprocess.run(
         [
-            sys.executable, "-m", "papermill",
+            sys.executable,
+            "-m",
+            "papermill",
             str(repo_root / "notebooks" / "county_report.ipynb"),
             str(tmp_path / "out.ipynb"),
-            "-r", "county_code", "990101",
-            "-p", "year", str(YEAR),
-            "-p", "data_path", str(demo_panel_path),
-            "-p", "langg", "en",
+            "-r",
+            "county_code",
+            "990101",
+            "-p",
+            "year",
+            str(YEAR),
+            "-p",
+            "data_path",
+            str(demo_panel_path),
+            "-p",
+            "langg",
+            "en",
             "--no-progress-bar",
         ],
         capture_output=True,

@@ -22,8 +22,9 @@ PAYLOAD = "<script>alert('x')</script>&\"'"
 
 def test_every_element_escapes_text_in_html():
     elements = [
-        Document(title=PAYLOAD, subtitle=PAYLOAD, lang="zh", facts=((PAYLOAD, PAYLOAD),),
-                 banner=PAYLOAD),
+        Document(
+            title=PAYLOAD, subtitle=PAYLOAD, lang="zh", facts=((PAYLOAD, PAYLOAD),), banner=PAYLOAD
+        ),
         Heading(PAYLOAD, anchor=PAYLOAD),
         Paragraph(PAYLOAD),
         Table(columns=(PAYLOAD,), rows=((PAYLOAD,),), caption=PAYLOAD, notes=PAYLOAD),

@@ -47,7 +47,7 @@ def test_bad_county_codes_are_refused(code):
 
 
 def test_unknown_parameter_is_refused(data_file):
-    with pytest.raises(ParameterError, match="unknown parameter.*county_cod"):
+    with pytest.raises(ParameterError, match=r"unknown parameter.*county_cod"):
         county_parameters(
             {"county_cod": "350125", "county_code": "350125", "year": 2024, "data_path": data_file}
         )
@@ -90,14 +90,22 @@ def test_modules_and_functions_in_namespace_are_ignored(data_file):
 
 def test_province_parameters_validate_link_keys(data_file):
     params = province_parameters(
-        {"province": "示范省", "year": 2024, "data_path": data_file,
-         "report_links": {"990101": "county_990101_zh.html"}}
+        {
+            "province": "示范省",
+            "year": 2024,
+            "data_path": data_file,
+            "report_links": {"990101": "county_990101_zh.html"},
+        }
     )
     assert params.report_links == {"990101": "county_990101_zh.html"}
     with pytest.raises(ParameterError):
         province_parameters(
-            {"province": "示范省", "year": 2024, "data_path": data_file,
-             "report_links": {"../x": "y"}}
+            {
+                "province": "示范省",
+                "year": 2024,
+                "data_path": data_file,
+                "report_links": {"../x": "y"},
+            }
         )
     with pytest.raises(ParameterError, match="province is required"):
         province_parameters({"province": " ", "year": 2024, "data_path": data_file})
