@@ -180,3 +180,34 @@ def test_unknown_notebook_parameter_fails_with_clear_message(tmp_path, demo_pane
     )
     assert result.returncode != 0
     assert "unknown parameter(s): langg" in result.stderr + result.stdout
+
+
+def test_rerun_in_another_time_zone_and_hash_seed_is_byte_identical(
+    rendered, two_counties, demo_panel_path, tmp_path
+):
+    import os
+
+    code = two_counties[0]
+    env = {**os.environ, "TZ": "America/New_York", "PYTHONHASHSEED": "12345"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ylt_eval.cli",
+            "render",
+            str(demo_panel_path),
+            "--year",
+            str(YEAR),
+            "--county",
+            code,
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in (f"county_{code}_zh.html", f"county_{code}_zh.pdf"):
+        assert (tmp_path / name).read_bytes() == (rendered / name).read_bytes(), name

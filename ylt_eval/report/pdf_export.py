@@ -15,6 +15,9 @@ from ylt_eval.report.notebook_content import element_payloads
 
 _TEMPLATE = Path(__file__).parent / "templates" / "report.typ"
 
+#: 2000-01-01T00:00:00Z. Reports carry no date other than their data's periods.
+_FIXED_TIMESTAMP = 946684800
+
 _LABELS = {
     "zh": {"contents": "目录"},
     "en": {"contents": "Contents"},
@@ -64,6 +67,8 @@ def notebook_to_pdf(notebook: nbformat.NotebookNode) -> bytes:
                 root=str(root),
                 font_paths=[str(font_directory())],
                 ignore_system_fonts=True,
+                # A fixed creation date: the same inputs must give the same PDF bytes.
+                timestamp=_FIXED_TIMESTAMP,
             )
         except RuntimeError as error:  # typst reports layout errors as RuntimeError
             raise RenderError(f"typst could not lay out the PDF: {error}") from error
