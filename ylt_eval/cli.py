@@ -153,9 +153,10 @@ def _render(
             )
         table = table[table["county_code"].isin(wanted)]
     counties = [
-        (row.county_code, str(row.county_name), str(row.province)) for row in table.itertuples()
+        (row.county_code, _text(row.county_name), _text(row.province)) for row in table.itertuples()
     ]
-    provinces = sorted({province for _, _, province in counties})
+    # Counties without a province (indicator-level input may omit it) get no summary.
+    provinces = sorted({province for _, _, province in counties if province})
     jobs = plan_jobs(
         data_path,
         year=year,
@@ -176,6 +177,13 @@ def _render(
         file=sys.stderr,
     )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _text(value: object) -> str:
+    """A label cell as text; missing values (None, NaN, pd.NA) become ""."""
+    import pandas as pd
+
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _run_render(args) -> int:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: Fewer counties than this with a value: no peer median, quartiles, rank or grade is shown
+#: (a "rank 1 of 2" says nothing and can identify the other county).
+MIN_PEERS = 3
+
 
 def peer_summary(indicators: pd.DataFrame, code: str) -> pd.DataFrame:
     """Median and quartiles of one indicator across counties, per year.
@@ -19,11 +23,12 @@ def peer_summary(indicators: pd.DataFrame, code: str) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``year, n, p25, median, p75`` (counties with a value only).
+        Columns ``year, n, p25, median, p75`` (counties with a value only); the statistics
+        are NaN in years with fewer than :data:`MIN_PEERS` counties.
     """
     values = indicators.loc[indicators["indicator"] == code, ["year", "value"]].dropna()
     grouped = values.groupby("year")["value"]
-    return pd.DataFrame(
+    summary = pd.DataFrame(
         {
             "n": grouped.size(),
             "p25": grouped.quantile(0.25),
@@ -31,6 +36,9 @@ def peer_summary(indicators: pd.DataFrame, code: str) -> pd.DataFrame:
             "p75": grouped.quantile(0.75),
         }
     ).reset_index()
+    too_few = summary["n"] < MIN_PEERS
+    summary.loc[too_few, ["p25", "median", "p75"]] = np.nan
+    return summary
 
 
 def rank_counties(values: pd.Series, direction: str, target: float | None = None) -> pd.Series:
@@ -49,8 +57,11 @@ def rank_counties(values: pd.Series, direction: str, target: float | None = None
     Returns
     -------
     Series
-        Integer ranks (ties share the best rank, "min" method) as a nullable Int64 series.
+        Integer ranks (ties share the best rank, "min" method) as a nullable Int64 series;
+        all missing when fewer than :data:`MIN_PEERS` counties have a value.
     """
+    if values.notna().sum() < MIN_PEERS:
+        return pd.Series(pd.NA, index=values.index, dtype="Int64")
     if direction == "up":
         score = -values
     elif direction == "down":

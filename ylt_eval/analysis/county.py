@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ylt_eval.analysis.comparison import peer_summary, rank_counties
+from ylt_eval.analysis.comparison import MIN_PEERS, peer_summary, rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
-from ylt_eval.analysis.impact import ImpactEstimate, province_event_study
+from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
-from ylt_eval.errors import EstimationError, ParameterError
+from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import CountyReportParameters
 
 
@@ -35,15 +35,20 @@ class CountyAnalysis:
     params : CountyReportParameters
     county : CountyInfo
     headline : DataFrame
-        One row per headline indicator: ``indicator, value, previous, change, peer_median,
-        rank, n_ranked``.
+        One row per headline indicator with data in the year or the year before:
+        ``indicator, value, previous, change, peer_median, rank, n_ranked``.
+    history : DataFrame
+        Headline indicators with any data (rows) × the last :data:`HISTORY_YEARS` years up to
+        the assessment year (columns): the numbers behind the trend charts.
     trends : dict
-        Indicator code → DataFrame ``year, county, p25, median, p75``.
+        Indicator code → DataFrame ``year, county, p25, median, p75`` (indicators with fewer
+        than two values of the county are left out).
     impact : ImpactEstimate or None
-    impact_unavailable : str
-        Why there is no impact estimate (empty when there is one).
+    impact_unavailable : ImpactUnavailable or None
+        Why there is no impact estimate (None when there is one).
     n_peers : int
-        Counties of the same province with data in the assessment year.
+        Counties of the same province with data in the assessment year (itself included);
+        below :data:`~ylt_eval.analysis.comparison.MIN_PEERS` no peer statistics are shown.
     data : AssessmentData
     config : ReportConfig
     """
@@ -51,9 +56,10 @@ class CountyAnalysis:
     params: CountyReportParameters
     county: CountyInfo
     headline: pd.DataFrame
+    history: pd.DataFrame
     trends: dict[str, pd.DataFrame]
     impact: ImpactEstimate | None
-    impact_unavailable: str
+    impact_unavailable: ImpactUnavailable | None
     n_peers: int
     data: AssessmentData
     config: ReportConfig
@@ -98,9 +104,17 @@ def analyse_county(
     n_peers = int(in_year.dropna(subset=["value"])["county_code"].nunique())
 
     headline = _headline(province, county.code, params.year, config.headline)
-    trends = {code: _trend(province, county.code, code, params.year) for code in config.trends}
-    unavailable = ""
-    if impact is None:
+    history = _history(province, county.code, params.year, config.headline)
+    trends = {
+        code: trend
+        for code in config.trends
+        # A trend needs at least two points of the county's own series.
+        if (trend := _trend(province, county.code, code, params.year))["county"].notna().sum() >= 2
+    }
+    unavailable = None
+    if impact is None and not county.province:
+        unavailable = ImpactUnavailable("no_province")
+    elif impact is None:
         try:
             impact = province_event_study(
                 province,
@@ -110,12 +124,13 @@ def analyse_county(
                 min_e=config.min_e,
                 max_e=config.max_e,
             )
-        except EstimationError as error:
-            unavailable = str(error)
+        except ImpactUnavailable as error:
+            unavailable = error
     return CountyAnalysis(
         params=params,
         county=county,
         headline=headline,
+        history=history,
         trends=trends,
         impact=impact,
         impact_unavailable=unavailable,
@@ -159,18 +174,41 @@ def _headline(
         before = float(previous.get(code, np.nan))
         ranks = rank_counties(current, spec.direction, getattr(spec, "target_value", None))
         rank = ranks.get(code, pd.NA)
+        if np.isnan(value) and np.isnan(before):
+            continue
         rows.append(
             {
                 "indicator": indicator_code,
                 "value": value,
                 "previous": before,
                 "change": value - before,
-                "peer_median": float(current.median()) if current.notna().any() else np.nan,
+                "peer_median": float(current.median())
+                if current.notna().sum() >= MIN_PEERS
+                else np.nan,
                 "rank": None if pd.isna(rank) else int(rank),
                 "n_ranked": int(ranks.notna().sum()),
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["indicator", "value", "previous", "change", "peer_median", "rank", "n_ranked"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+#: Years shown in the history table (the assessment year and the ones before it).
+HISTORY_YEARS = 7
+
+
+def _history(
+    province: pd.DataFrame, code: str, year: int, indicator_codes: tuple[str, ...]
+) -> pd.DataFrame:
+    own = province[
+        (province["county_code"] == code)
+        & (province["year"] <= year)
+        & (province["year"] > year - HISTORY_YEARS)
+        & province["indicator"].isin(indicator_codes)
+    ].dropna(subset=["value"])
+    table = own.pivot_table(index="indicator", columns="year", values="value", aggfunc="first")
+    order = [c for c in indicator_codes if c in table.index]
+    return table.reindex(index=order, columns=sorted(table.columns))
 
 
 def _trend(province: pd.DataFrame, county_code: str, code: str, last_year: int) -> pd.DataFrame:

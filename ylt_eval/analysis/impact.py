@@ -10,6 +10,23 @@ import pandas as pd
 from ylt_eval.errors import EstimationError, YltEvalError
 
 
+class ImpactUnavailable(EstimationError):
+    """The data cannot identify the reform effect.
+
+    Attributes
+    ----------
+    reason : str
+        Stable code the report translates: ``no_province``, ``no_reformed``,
+        ``no_comparison`` or ``estimator`` (then ``detail`` has the estimator's message).
+    detail : str
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
+
 @dataclass(frozen=True)
 class ImpactEstimate:
     """Event-study estimates of the reform on one indicator, ready for the report.
@@ -65,9 +82,9 @@ def province_event_study(
 
     Raises
     ------
-    EstimationError
+    ImpactUnavailable
         When the data cannot identify the effect (no reformed or no comparison counties,
-        no reform years in the data).
+        or the estimator refuses the data); its ``reason`` says which.
     """
     from ylt_eval.models.twfe import event_study
 
@@ -84,9 +101,9 @@ def province_event_study(
     treated = data.loc[data["cohort"] > 0, "county_code"].nunique()
     control = data.loc[data["cohort"] == 0, "county_code"].nunique()
     if treated == 0:
-        raise EstimationError("no county in the data formed a consortium by the assessment year")
+        raise ImpactUnavailable("no_reformed")
     if control == 0 and data["cohort"].nunique() < 2:
-        raise EstimationError("all counties reformed in the same year: no comparison group")
+        raise ImpactUnavailable("no_comparison")
     try:
         result = event_study(
             data,
@@ -98,10 +115,8 @@ def province_event_study(
             min_e=min_e,
             max_e=max_e,
         )
-    except EstimationError:
-        raise
     except YltEvalError as error:  # data the estimator refuses: report why, do not crash
-        raise EstimationError(str(error)) from error
+        raise ImpactUnavailable("estimator", str(error)) from error
     tidy = result.tidy()
     estimates = tidy[["time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]].assign(
         label=[

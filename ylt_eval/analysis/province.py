@@ -8,9 +8,9 @@ import pandas as pd
 
 from ylt_eval.analysis.comparison import rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
-from ylt_eval.analysis.impact import ImpactEstimate, province_event_study
+from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
-from ylt_eval.errors import EstimationError, ParameterError
+from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import ProvinceReportParameters
 
 
@@ -29,7 +29,7 @@ class ProvinceAnalysis:
     cohorts : DataFrame
         ``reform_year`` (NaN = never), ``n``.
     impact : ImpactEstimate or None
-    impact_unavailable : str
+    impact_unavailable : ImpactUnavailable or None
     n_counties : int
     data : AssessmentData
     config : ReportConfig
@@ -40,7 +40,7 @@ class ProvinceAnalysis:
     distribution: pd.DataFrame
     cohorts: pd.DataFrame
     impact: ImpactEstimate | None
-    impact_unavailable: str
+    impact_unavailable: ImpactUnavailable | None
     n_counties: int
     data: AssessmentData
     config: ReportConfig
@@ -105,7 +105,7 @@ def analyse_province(
         .reset_index(drop=True)
     )
 
-    unavailable = ""
+    unavailable = None
     if impact is None:
         try:
             impact = province_event_study(
@@ -116,8 +116,8 @@ def analyse_province(
                 min_e=config.min_e,
                 max_e=config.max_e,
             )
-        except EstimationError as error:
-            unavailable = str(error)
+        except ImpactUnavailable as error:
+            unavailable = error
     return ProvinceAnalysis(
         params=params,
         ranking=ranking,

@@ -436,7 +436,8 @@ def _fill_labels_by_county(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("county_name", "province"):
         known = frame.dropna(subset=[column]).drop_duplicates("county_code")
         mapping = known.set_index("county_code")[column]
-        frame[column] = frame[column].fillna(frame["county_code"].map(mapping))
+        borrowed = frame["county_code"].map(mapping).astype(frame[column].dtype)
+        frame[column] = frame[column].fillna(borrowed)
     return frame
 
 

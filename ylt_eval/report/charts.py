@@ -84,31 +84,31 @@ def trend_chart(
     x = np.asarray(years, dtype=float)
     with _style():
         figure, ax = _new_figure()
-        ax.axvspan(
-            COVID_YEARS[0] - 0.5,
-            COVID_YEARS[1] + 0.5,
-            color="#eeeeee",
-            zorder=0,
-            label=labels["covid"],
-        )
-        ax.fill_between(
-            x,
-            np.asarray(peer_low, float),
-            np.asarray(peer_high, float),
-            color=PALETTE[6],
-            alpha=0.25,
-            linewidth=0,
-            label=labels["band"],
-        )
-        ax.plot(
-            x,
-            np.asarray(peer_median, float),
-            color=PALETTE[6],
-            linestyle="--",
-            marker="s",
-            markersize=3.5,
-            label=labels["median"],
-        )
+        first, last = float(np.nanmin(x)), float(np.nanmax(x))
+        if first <= COVID_YEARS[1] and last >= COVID_YEARS[0]:
+            ax.axvspan(
+                max(COVID_YEARS[0], first) - 0.5,
+                min(COVID_YEARS[1], last) + 0.5,
+                color="#eeeeee",
+                zorder=0,
+                label=labels["covid"],
+            )
+        low, high = np.asarray(peer_low, float), np.asarray(peer_high, float)
+        median = np.asarray(peer_median, float)
+        if np.isfinite(low).any() and np.isfinite(high).any():
+            ax.fill_between(
+                x, low, high, color=PALETTE[6], alpha=0.25, linewidth=0, label=labels["band"]
+            )
+        if np.isfinite(median).any():
+            ax.plot(
+                x,
+                median,
+                color=PALETTE[6],
+                linestyle="--",
+                marker="s",
+                markersize=3.5,
+                label=labels["median"],
+            )
         ax.plot(
             x,
             np.asarray(county, float),
@@ -118,7 +118,7 @@ def trend_chart(
             linewidth=2,
             label=labels["county"],
         )
-        if reform_year is not None:
+        if reform_year is not None and first <= reform_year <= last + 1:
             ax.axvline(
                 reform_year - 0.5,
                 color=PALETTE[3],
@@ -126,6 +126,7 @@ def trend_chart(
                 linewidth=1.5,
                 label=labels["reform"],
             )
+        ax.set_xlim(first - 0.6, last + 0.6)
         ax.set_title(labels["title"], loc="left")
         ax.set_ylabel(labels["y"])
         ax.set_xticks([int(v) for v in x])

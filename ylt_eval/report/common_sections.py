@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ylt_eval.analysis.impact import ImpactEstimate
+from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable
 from ylt_eval.report.charts import event_study_chart
 from ylt_eval.report.elements import Heading, Paragraph, Section, Table, section
 from ylt_eval.report.formatting import format_number, format_p_value
@@ -28,12 +28,23 @@ def indicator_unit(code: str, t: Translator) -> str:
 
 
 def impact_section(
-    impact: ImpactEstimate | None, unavailable: str, t: Translator, *, heading_key: str
+    impact: ImpactEstimate | None,
+    unavailable: ImpactUnavailable | None,
+    t: Translator,
+    *,
+    heading_key: str,
 ) -> Section:
     """Event-study chart, estimates table and caveats of the province-level DiD."""
     heading = Heading(t(heading_key), level=2, anchor="impact")
     if impact is None:
-        return section(heading, Paragraph(t("impact_unavailable", reason=unavailable), "warning"))
+        reason = t(f"impact_reason_{unavailable.reason}") if unavailable else ""
+        if unavailable and unavailable.detail:
+            reason = (
+                f"{reason}（{unavailable.detail}）"
+                if t.lang == "zh"
+                else f"{reason} ({unavailable.detail})"
+            )
+        return section(heading, Paragraph(t("impact_unavailable", reason=reason), "warning"))
     name = indicator_name(impact.outcome, t)
     unit = indicator_unit(impact.outcome, t)
     unit_label = t.pick("百分点", "percentage points") if unit == "%" else unit

@@ -98,10 +98,20 @@ class CountyReport:
                     t(f"direction_{spec.direction}"),
                 )
             )
+        from ylt_eval.analysis.comparison import MIN_PEERS
+
         notes = [t("methods_peers")]
+        if a.n_peers < MIN_PEERS:
+            notes.append(t("peers_too_few", min=MIN_PEERS))
         if a.data.warnings:
             notes.append(
                 t("data_quality_warnings", n=len(a.data.warnings), example=a.data.warnings[0])
+            )
+        if not rows:
+            return section(
+                Heading(t("section_headline"), level=2, anchor="headline"),
+                Paragraph(t("headline_none"), "warning"),
+                Paragraph(" ".join(notes), "note"),
             )
         return section(
             Heading(t("section_headline"), level=2, anchor="headline"),
@@ -155,8 +165,34 @@ class CountyReport:
             )
         return section(
             Heading(t("section_trends"), level=2, anchor="trends"),
-            Paragraph(t("trends_intro")),
+            self._history_table(),
+            Paragraph(t("trends_intro")) if figures else Paragraph(t("trends_none"), "note"),
             *figures,
+        )
+
+    def _history_table(self) -> Table | None:
+        from ylt_eval.metrics.catalogue import indicator
+
+        a, t = self.analysis, self.t
+        history = a.history
+        if history.empty:
+            return None
+        years = [int(year) for year in history.columns]
+        rows = []
+        for code, values in history.iterrows():
+            spec = indicator(code)
+            rows.append(
+                (
+                    t.pick(spec.name_zh, spec.name_en),
+                    t.pick(spec.unit_zh, spec.unit_en),
+                    *(format_value(values[year], spec.unit_zh) for year in history.columns),
+                )
+            )
+        return Table(
+            columns=(t("col_indicator"), t("col_unit"), *(str(year) for year in years)),
+            rows=tuple(rows),
+            caption=t("history_caption"),
+            align=("left", "left", *("right" for _ in years)),
         )
 
     def impact(self) -> Section:

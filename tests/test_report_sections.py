@@ -1,0 +1,137 @@
+"""Analysis → report sections without a kernel: content, edge cases, languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ylt_eval.analysis.county import analyse_county
+from ylt_eval.analysis.inputs import load_assessment_data
+from ylt_eval.analysis.province import analyse_province
+from ylt_eval.report.county_sections import CountyReport
+from ylt_eval.report.elements import iter_elements
+from ylt_eval.report.parameters import county_parameters, province_parameters
+from ylt_eval.report.province_sections import ProvinceReport
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+YONGTAI = [  # domain.md §5, seed 002
+    ("primary_visit_share", 2017, 35.85),
+    ("primary_visit_share", 2021, 70.36),
+    ("drug_share_county", 2018, 35.98),
+    ("drug_share_county", 2020, 32.63),
+    ("drug_share_township", 2018, 78.10),
+    ("drug_share_township", 2020, 53.68),
+    ("avg_pay_county", 2018, 9.28),
+    ("avg_pay_county", 2020, 12.79),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_data(demo_panel_path):
+    return load_assessment_data(demo_panel_path)
+
+
+def _leaves(report, methods):
+    leaves = []
+    for method in methods:
+        leaves.extend(iter_elements(getattr(report, method)().to_json()))
+    return leaves
+
+
+def _texts(leaves, skip=()):
+    out = []
+    for leaf in leaves:
+        for key, value in leaf.items():
+            if key in {"svg", "kind", "style", "align", "lang"}:
+                continue
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, list | tuple):
+                out.extend(
+                    str(v)
+                    for row in value
+                    for v in (row if isinstance(row, list | tuple) else [row])
+                )
+    return [text for text in out if text not in skip]
+
+
+SECTIONS = ("cover", "headline", "trends", "impact", "methods")
+
+
+def test_demo_county_report_has_every_section_filled(demo_panel_path, demo_data):
+    params = county_parameters(
+        {"county_code": "990126", "year": 2024, "data_path": demo_panel_path}
+    )
+    analysis = analyse_county(params, data=demo_data)
+    assert len(analysis.headline) == 14
+    assert analysis.impact is not None and analysis.impact_unavailable is None
+    assert analysis.n_peers == 80
+    leaves = _leaves(CountyReport(analysis), SECTIONS)
+    kinds = [leaf["kind"] for leaf in leaves]
+    assert kinds[0] == "document"
+    assert kinds.count("figure") == len(analysis.trends) + 1  # trends + event study
+    assert all(leaf["rows"] for leaf in leaves if leaf["kind"] == "table")
+    headline = next(leaf for leaf in leaves if leaf["kind"] == "table")
+    ranks = [row[6] for row in headline["rows"]]
+    assert all(re.fullmatch(r"\d+ / 80|—", rank) for rank in ranks)
+    assert leaves[0]["banner"].startswith("示例数据（合成）")
+
+
+def test_english_report_has_no_chinese_apart_from_names(demo_panel_path, demo_data):
+    params = county_parameters(
+        {"county_code": "990126", "year": 2024, "data_path": demo_panel_path, "lang": "en"}
+    )
+    analysis = analyse_county(params, data=demo_data)
+    county = analysis.county
+    names = {county.name, county.province, county.consortium_name}
+    leaves = _leaves(CountyReport(analysis), SECTIONS)
+    banner = leaves[0]["banner"]
+    texts = [t.replace("示例数据（合成）", "") for t in _texts(leaves, skip={banner})]
+    for name in names:
+        texts = [t.replace(name, "") for t in texts]
+    offending = [t for t in texts if CJK.search(t)]
+    assert offending == []
+
+
+def test_indicator_level_only_county_without_peers_still_gets_a_report(tmp_path):
+    lines = ["county_code,county_name,year,indicator,value"]
+    lines += [f"350125,永泰县,{year},{code},{value}" for code, year, value in YONGTAI]
+    path = tmp_path / "yongtai.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    params = county_parameters({"county_code": "350125", "year": 2020, "data_path": path})
+    analysis = analyse_county(params)
+    assert analysis.impact is None and analysis.impact_unavailable.reason == "no_province"
+    for code, year, value in YONGTAI:
+        if year <= 2020:
+            assert analysis.history.loc[code, year] == pytest.approx(value, abs=1e-12)
+    assert analysis.headline["rank"].isna().all()
+    assert analysis.headline["peer_median"].isna().all()
+    leaves = _leaves(CountyReport(analysis), SECTIONS)
+    history = next(x for x in leaves if x["kind"] == "table" and x["caption"] == "核心指标历年数值")
+    flat = [cell for row in history["rows"] for cell in row]
+    assert {"35.9", "36.0", "32.6", "78.1", "53.7", "9.28", "12.79"} <= set(flat)
+    warning = next(x for x in leaves if x["kind"] == "paragraph" and x["style"] == "warning")
+    assert "未注明省份" in warning["text"]
+
+
+def test_province_summary_sections(demo_panel_path, demo_data):
+    params = province_parameters(
+        {
+            "province": "示范省",
+            "year": 2024,
+            "data_path": demo_panel_path,
+            "report_links": {"990126": "county_990126_zh.html"},
+        }
+    )
+    analysis = analyse_province(params, data=demo_data)
+    assert analysis.n_counties == 80
+    assert list(analysis.ranking["rank"].head(3)) == [1, 2, 3]
+    assert analysis.cohorts["n"].sum() == 80
+    leaves = _leaves(
+        ProvinceReport(analysis), ("cover", "rankings", "distribution", "impact", "methods")
+    )
+    ranking = next(x for x in leaves if x["kind"] == "table")
+    assert len(ranking["rows"]) == 80
+    assert any("county_990126_zh.html" in row for row in ranking["rows"])
