@@ -1,19 +1,13 @@
-"""The ``ylt-eval`` command line.
-
-Exit codes: 0 success; 1 some reports failed or the data have blocking errors; 2 the command
-was called wrongly or the input cannot be read at all.
-"""
+"""``ylt-eval demo | template | validate | render``: from a spreadsheet to a folder of reports."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ylt_eval.errors import DataValidationError, YltEvalError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from ylt_eval.cli.exit_codes import EXIT_FAILED, EXIT_OK
+from ylt_eval.errors import DataValidationError
 
 
 def _add_demo(subparsers) -> None:
@@ -73,38 +67,6 @@ def _add_render(subparsers) -> None:
     parser.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     parser.set_defaults(handler=_run_render)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``ylt-eval`` (exposed for documentation and tests)."""
-    import ylt_eval
-
-    parser = argparse.ArgumentParser(
-        prog="ylt-eval",
-        description="Standardized assessment reports for county medical consortia (医共体).",
-    )
-    parser.add_argument("--version", action="version", version=f"ylt-eval {ylt_eval.__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for add in (_add_demo, _add_template, _add_validate, _add_render):
-        add(subparsers)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except DataValidationError as error:
-        print(str(error), file=sys.stderr)
-        return EXIT_FAILED
-    except YltEvalError as error:
-        print(f"ylt-eval: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("ylt-eval: interrupted; no partial report was written", file=sys.stderr)
-        return 130
 
 
 def _run_template(args) -> int:
@@ -213,5 +175,7 @@ def _run_demo(args) -> int:
     )
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+def add_commands(subparsers) -> None:
+    """Register demo, template, validate and render."""
+    for add in (_add_demo, _add_template, _add_validate, _add_render):
+        add(subparsers)

@@ -1,0 +1,211 @@
+"""``ylt-eval did``: difference-in-differences estimates from any CSV, as JSON.
+
+Argument names follow R ``did``. Every estimator's result is turned into the same JSON shape:
+``overall: {estimate, std_error}`` always; ``att_gt`` for Callaway–Sant'Anna; ``by`` for
+aggregations other than simple (keyed ``e``, ``group`` or ``time``) and for the Bacon
+decomposition (``type, weight, estimate``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ylt_eval.cli.exit_codes import EXIT_OK
+from ylt_eval.errors import ParameterError
+
+ESTIMATORS = ("cs", "twfe", "sunab", "bacon", "sdid", "sc")
+AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
+_BY_KEY = {"dynamic": "e", "group": "group", "calendar": "time"}
+
+
+def add_command(subparsers) -> None:
+    """Register ``did``."""
+    parser = subparsers.add_parser(
+        "did",
+        help="difference-in-differences estimates from a CSV (R did argument names)",
+        description="Estimate the effect of a staggered reform. Any CSV with any column names; "
+        "id and cohort columns may be strings or integers (cohort 0 or blank = never treated).",
+    )
+    parser.add_argument("file", type=Path, help="CSV file (delimiter detected)")
+    parser.add_argument("--yname", required=True, help="outcome column")
+    parser.add_argument("--tname", required=True, help="time (year) column")
+    parser.add_argument("--idname", required=True, help="unit (county) column")
+    parser.add_argument("--gname", required=True, help="first treated period (0 = never)")
+    parser.add_argument("--xformla", default=None, help='covariates, e.g. "~x1+x2" (cs only)')
+    parser.add_argument("--estimator", choices=ESTIMATORS, default="cs")
+    parser.add_argument(
+        "--control-group", choices=("nevertreated", "notyettreated"), default="nevertreated"
+    )
+    parser.add_argument("--est-method", choices=("dr", "reg", "ipw"), default="dr")
+    parser.add_argument("--base-period", choices=("varying", "universal"), default="varying")
+    parser.add_argument("--aggregate", choices=AGGREGATIONS, default="simple")
+    parser.add_argument("--min-e", type=float, default=-math.inf, help="dynamic: first e")
+    parser.add_argument("--max-e", type=float, default=math.inf, help="dynamic: last e")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        metavar="B",
+        help="multiplier-bootstrap draws (cs); analytic standard errors otherwise",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="bootstrap seed")
+    parser.add_argument("--format", choices=("json",), default="json")
+    parser.add_argument("--out", type=Path, default=None, help="write JSON here, not stdout")
+    parser.set_defaults(handler=run)
+
+
+def read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Read a CSV with any delimiter and check the named columns exist."""
+    if not path.is_file():
+        raise ParameterError(f"{path} does not exist")
+    try:
+        data = pd.read_csv(path, sep=None, engine="python")
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise ParameterError(f"{path.name} is not a readable CSV file: {error}") from None
+    missing = [column for column in columns if column not in data.columns]
+    if missing:
+        raise ParameterError(
+            f"{path.name} has no column(s) {', '.join(missing)}; "
+            f"its columns are: {', '.join(map(str, data.columns))}"
+        )
+    return data
+
+
+def run(args) -> int:
+    """Estimate and print (or write) the JSON result."""
+    if args.bootstrap is not None and args.estimator != "cs":
+        raise ParameterError("--bootstrap is available for --estimator cs")
+    if args.bootstrap is not None and args.bootstrap < 1:
+        raise ParameterError("--bootstrap needs a positive number of draws")
+    columns = [args.yname, args.tname, args.idname, args.gname]
+    data = read_csv(args.file, columns)
+    result = ESTIMATOR_RUNNERS[args.estimator](data, args)
+    payload = {
+        "estimator": args.estimator,
+        "settings": _settings(args),
+        **result,
+    }
+    text = json.dumps(_clean(payload), ensure_ascii=False, indent=2) + "\n"
+    if args.out is not None:
+        from ylt_eval.batch.outputs import write_atomic
+
+        write_atomic(args.out, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _settings(args) -> dict:
+    settings = {
+        "yname": args.yname,
+        "tname": args.tname,
+        "idname": args.idname,
+        "gname": args.gname,
+        "xformla": args.xformla,
+        "aggregate": args.aggregate,
+    }
+    if args.estimator == "cs":
+        settings |= {
+            "control_group": args.control_group,
+            "est_method": args.est_method,
+            "base_period": args.base_period,
+            "bootstrap": args.bootstrap,
+            "seed": args.seed,
+        }
+    return settings
+
+
+def _clean(value):
+    """JSON-safe copy: NaN/inf → null, numpy scalars → Python numbers."""
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _overall(estimate: float, std_error: float) -> dict:
+    return {"estimate": float(estimate), "std_error": float(std_error)}
+
+
+def _run_cs(data: pd.DataFrame, args) -> dict:
+    from ylt_eval.models import aggte, att_gt
+
+    fit = att_gt(
+        data,
+        args.yname,
+        args.tname,
+        args.idname,
+        args.gname,
+        xformla=args.xformla,
+        control_group=args.control_group,
+        est_method=args.est_method,
+        base_period=args.base_period,
+        bstrap=args.bootstrap is not None,
+        biters=args.bootstrap or 1000,
+        cband=args.bootstrap is not None,
+        seed=args.seed,
+    )
+    aggregated = aggte(fit, args.aggregate, min_e=args.min_e, max_e=args.max_e)
+    att = fit.tidy()
+    out = {
+        "overall": _overall(aggregated.overall_att, aggregated.overall_se),
+        "att_gt": [
+            {
+                "group": int(r.group),
+                "time": int(r.time),
+                "estimate": r.estimate,
+                "std_error": r.std_error,
+            }
+            for r in att.itertuples()
+        ],
+        "pretest_wald_p_value": fit.wald_pvalue,
+    }
+    if args.aggregate != "simple":
+        out["by"] = _by_rows(aggregated.tidy(), args.aggregate)
+    return out
+
+
+def _by_rows(tidy: pd.DataFrame, aggregate: str) -> list[dict]:
+    key = _BY_KEY[aggregate]
+    column = "group" if aggregate == "group" else "time"
+    rows = tidy[tidy[column].notna()]
+    return [
+        {key: int(getattr(r, column)), "estimate": r.estimate, "std_error": r.std_error}
+        for r in rows.itertuples()
+    ]
+
+
+def _run_twfe(data: pd.DataFrame, args) -> dict:
+    from ylt_eval.models import event_study, twfe
+
+    fit = twfe(data, args.yname, args.tname, args.idname, args.gname, xformla=args.xformla)
+    row = fit.tidy().iloc[0]
+    out = {"overall": _overall(row.estimate, row.std_error), "n_clusters": fit.n_clusters}
+    if args.aggregate == "dynamic":
+        dynamic = event_study(
+            data,
+            args.yname,
+            args.tname,
+            args.idname,
+            args.gname,
+            xformla=args.xformla,
+            min_e=None if math.isinf(args.min_e) else int(args.min_e),
+            max_e=None if math.isinf(args.max_e) else int(args.max_e),
+        )
+        out["by"] = _by_rows(dynamic.tidy(), "dynamic")
+    elif args.aggregate != "simple":
+        raise ParameterError("--estimator twfe supports --aggregate simple or dynamic")
+    return out
+
+
+ESTIMATOR_RUNNERS = {"cs": _run_cs, "twfe": _run_twfe}
