@@ -64,9 +64,7 @@ def impact_section(
             row.label,
             format_number(row.estimate, 2, signed=True),
             format_number(row.std_error, 2),
-            "—"
-            if row.time == -1
-            else f"[{format_number(row.conf_low, 2)}, {format_number(row.conf_high, 2)}]",
+            f"[{format_number(row.conf_low, 2)}, {format_number(row.conf_high, 2)}]",
             format_p_value(row.p_value),
         )
         for row in impact.estimates.itertuples()
@@ -82,19 +80,28 @@ def impact_section(
         rows=rows,
         caption=t("impact_table_caption"),
         align=("right", "right", "right", "right", "right"),
-        notes=t.pick(
-            "相对年份 −1 为参照期（固定为 0）。", "Event time −1 is the reference (fixed at 0)."
-        ),
     )
     summary = Paragraph(
         t(
             "impact_summary",
-            average=format_number(impact.post_average, 2, signed=True),
+            max_e=int(impact.estimates["time"].max()),
+            average=format_number(impact.overall, 2, signed=True),
             unit=unit_label,
+            se=format_number(impact.overall_se, 2),
             n_treated=impact.n_treated,
             n_control=impact.n_control,
             n_obs=impact.n_obs,
+            pretest=format_p_value(impact.pretest_p_value),
         )
+    )
+    caveat = Paragraph(
+        t(
+            "impact_caveat",
+            twfe=format_number(impact.twfe, 2, signed=True),
+            twfe_se=format_number(impact.twfe_se, 2),
+            unit=unit_label,
+        ),
+        "note",
     )
     return section(
         heading,
@@ -102,7 +109,7 @@ def impact_section(
         chart,
         table,
         summary,
-        Paragraph(t("impact_caveat"), "note"),
+        caveat,
     )
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 import ylt_eval
 from ylt_eval.analysis.county import CountyAnalysis
+from ylt_eval.analysis.impact import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
 from ylt_eval.report.charts import trend_chart
 from ylt_eval.report.common_sections import (
     definitions_section,
@@ -217,6 +218,13 @@ class CountyReport:
                     t("methods_indicators"),
                     t("methods_peers"),
                     t("methods_covid"),
+                    t(
+                        "methods_impact",
+                        min_e=a.config.min_e,
+                        max_e=a.config.max_e,
+                        draws=BOOTSTRAP_DRAWS,
+                        seed=BOOTSTRAP_SEED,
+                    ),
                     t(
                         "methods_provenance",
                         version=ylt_eval.__version__,

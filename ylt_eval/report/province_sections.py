@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 import ylt_eval
+from ylt_eval.analysis.impact import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
 from ylt_eval.analysis.province import ProvinceAnalysis
 from ylt_eval.report.common_sections import (
     definitions_section,
@@ -164,6 +165,13 @@ class ProvinceReport:
                 (
                     t("methods_indicators"),
                     t("methods_covid"),
+                    t(
+                        "methods_impact",
+                        min_e=a.config.min_e,
+                        max_e=a.config.max_e,
+                        draws=BOOTSTRAP_DRAWS,
+                        seed=BOOTSTRAP_SEED,
+                    ),
                     t(
                         "methods_provenance",
                         version=ylt_eval.__version__,
