@@ -110,3 +110,52 @@ def test_missing_column_is_a_clear_usage_error(capsys, mpdta_path):
     code = main(["did", str(mpdta_path), *MPDTA[:-1], "nope", "--format", "json"])
     assert code == EXIT_USAGE
     assert "no column(s) nope" in capsys.readouterr().err
+
+
+def test_sunab_matches_fixest(capsys, mpdta_path):
+    out = run_did(capsys, mpdta_path, "--estimator", "sunab", "--aggregate", "dynamic")
+    assert out["overall"]["estimate"] == pytest.approx(-0.0399512751551743, abs=TOL)
+    assert out["overall"]["std_error"] == pytest.approx(0.011796277441754, abs=TOL)
+    by = {row["e"]: row for row in out["by"]}
+    assert by[-4]["estimate"] == pytest.approx(0.00330635669251135, abs=TOL)
+    assert by[-4]["std_error"] == pytest.approx(0.024555095531865, abs=TOL)
+
+
+def test_bacon_types_weights_and_twfe(capsys, tmp_path, repo_root):
+    import pandas as pd
+
+    castle = pd.read_csv(repo_root / "tests" / "data" / "castle.csv")
+    castle["effyear"] = castle["effyear"].fillna(0)
+    path = tmp_path / "castle.csv"
+    castle.to_csv(path, index=False)
+    code = main(
+        [
+            "did",
+            str(path),
+            "--yname",
+            "l_homicide",
+            "--tname",
+            "year",
+            "--idname",
+            "state",
+            "--gname",
+            "effyear",
+            "--estimator",
+            "bacon",
+            "--format",
+            "json",
+        ]
+    )
+    assert code == EXIT_OK
+    out = json.loads(capsys.readouterr().out)
+    assert out["overall"]["estimate"] == pytest.approx(0.0818116, abs=1e-6)
+    rows = {row["type"]: row for row in out["by"]}
+    expected = {  # R bacondecomp 0.1.3 prints 5 decimals
+        "earlier_vs_later": (0.05976, -0.00554),
+        "later_vs_earlier": (0.0319, 0.07032),
+        "treated_vs_untreated": (0.90834, 0.08796),
+    }
+    for name, (weight, estimate) in expected.items():
+        assert rows[name]["weight"] == pytest.approx(weight, abs=5e-5)
+        assert rows[name]["estimate"] == pytest.approx(estimate, abs=5e-5)
+    assert sum(row["weight"] for row in out["by"]) == pytest.approx(1.0, abs=1e-12)

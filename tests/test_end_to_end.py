@@ -72,9 +72,14 @@ def _open_in_chromium(path: Path, screenshot: Path):
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
         text = page.inner_text("body")
+        page.evaluate("document.fonts.ready")
+        # The embedded subset must cover the Chinese the page shows (else: empty boxes).
+        han = "".join(sorted({c for c in text if "\u4e00" <= c <= "\u9fff"}))[:200]
+        covered = page.evaluate("([s]) => document.fonts.check('16px ReportSans', s)", [han or "a"])
         images = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.alt])")
         page.screenshot(path=str(screenshot), full_page=False)
         browser.close()
+    assert covered, "embedded font does not cover the page's Chinese characters"
     return console, requests, text, images
 
 

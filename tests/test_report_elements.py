@@ -57,3 +57,13 @@ def test_table_html_uses_header_cells_with_scope():
     html = Table(columns=("指标", "值"), rows=(("基层诊疗率", "70.4"),)).to_html()
     assert html.count("<th scope='col'") == 2
     assert "<td class='al-left'>基层诊疗率</td>" in html
+
+
+def test_table_links_render_as_anchors_and_refuse_schemes():
+    table = Table(columns=("a", "b"), rows=(("x", "y"),), links=((0, 1, "county_990101_zh.html"),))
+    assert "<a href='county_990101_zh.html'>y</a>" in table.to_html()
+    for bad in ("javascript:alert(1)", "../x.html", "https://evil.example/x", "a b.html", ""):
+        with pytest.raises(ValueError):
+            Table(columns=("a",), rows=(("x",),), links=((0, 0, bad),))
+    with pytest.raises(ValueError, match="outside"):
+        Table(columns=("a",), rows=(("x",),), links=((1, 0, "ok.html"),))

@@ -134,4 +134,6 @@ def test_province_summary_sections(demo_panel_path, demo_data):
     )
     ranking = next(x for x in leaves if x["kind"] == "table")
     assert len(ranking["rows"]) == 80
-    assert any("county_990126_zh.html" in row for row in ranking["rows"])
+    ((row, column, href),) = ranking["links"]
+    assert href == "county_990126_zh.html"
+    assert ranking["rows"][row][2] == "990126" and ranking["rows"][row][column] == "查看报告"

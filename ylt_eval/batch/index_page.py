@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
+from ylt_eval.report.fonts import subset_font_face_css
 from ylt_eval.report.i18n import Translator
 
 _TEMPLATE = Path(__file__).resolve().parent.parent / "report" / "templates" / "index.html.j2"
@@ -59,10 +61,14 @@ def render_index(entries: Sequence[dict], *, lang: str, synthetic: bool) -> str:
         }
         for entry in entries
     ]
-    return environment.from_string(_TEMPLATE.read_text(encoding="utf-8")).render(
+    template = environment.from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    values = dict(
         html_lang="zh-CN" if lang == "zh" else "en",
         title=text["title"],
         banner=Translator(lang)("synthetic_banner") if synthetic else "",
         columns=text["columns"],
         rows=rows,
     )
+    # Embed a subset of the Chinese font holding exactly the characters shown (as reports do).
+    page_without_font = template.render(**values, font_css="")
+    return template.render(**values, font_css=Markup(subset_font_face_css(page_without_font)))

@@ -84,6 +84,10 @@ def run(args) -> int:
         raise ParameterError("--bootstrap needs a positive number of draws")
     columns = [args.yname, args.tname, args.idname, args.gname]
     data = read_csv(args.file, columns)
+    if args.estimator not in ESTIMATOR_RUNNERS:
+        raise ParameterError(f"--estimator {args.estimator} is not available in this version")
+    if args.xformla and args.estimator not in {"cs", "twfe"}:
+        raise ParameterError("--xformla is available for --estimator cs and twfe")
     result = ESTIMATOR_RUNNERS[args.estimator](data, args)
     payload = {
         "estimator": args.estimator,
@@ -208,4 +212,32 @@ def _run_twfe(data: pd.DataFrame, args) -> dict:
     return out
 
 
-ESTIMATOR_RUNNERS = {"cs": _run_cs, "twfe": _run_twfe}
+def _run_sunab(data: pd.DataFrame, args) -> dict:
+    from ylt_eval.models import sun_abraham
+
+    if args.aggregate not in {"simple", "dynamic"}:
+        raise ParameterError("--estimator sunab supports --aggregate simple or dynamic")
+    fit = sun_abraham(data, args.yname, args.tname, args.idname, args.gname)
+    tidy = fit.tidy()
+    overall = tidy[tidy["term"] == "ATT"].iloc[0]
+    out = {"overall": _overall(overall.estimate, overall.std_error)}
+    if args.aggregate == "dynamic":
+        out["by"] = _by_rows(tidy, "dynamic")
+    return out
+
+
+def _run_bacon(data: pd.DataFrame, args) -> dict:
+    from ylt_eval.models import bacon
+
+    fit = bacon(data, args.yname, args.tname, args.idname, args.gname)
+    by_type = fit.by_type()
+    return {
+        "overall": {"estimate": float(fit.overall), "std_error": None},
+        "by": [
+            {"type": row.type, "weight": row.weight, "estimate": row.estimate}
+            for row in by_type.itertuples()
+        ],
+    }
+
+
+ESTIMATOR_RUNNERS = {"cs": _run_cs, "twfe": _run_twfe, "sunab": _run_sunab, "bacon": _run_bacon}

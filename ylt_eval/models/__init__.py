@@ -7,6 +7,7 @@ never modifies its input, and returns an immutable :class:`EstimationResult` wit
 
 from __future__ import annotations
 
+from ylt_eval.models.bacon import BaconResult, bacon
 from ylt_eval.models.callaway_santanna import (
     AggteResult,
     AttGtResult,
@@ -14,6 +15,7 @@ from ylt_eval.models.callaway_santanna import (
     aggte,
     att_gt,
 )
+from ylt_eval.models.imputation import ImputationResult, imputation
 from ylt_eval.models.results import (
     TIDY_COLUMNS,
     EstimationResult,
@@ -27,25 +29,32 @@ from ylt_eval.models.results import (
     TwfeConfig,
     TwfeResult,
 )
+from ylt_eval.models.sun_abraham import SunAbrahamResult, sun_abraham
 from ylt_eval.models.twfe import event_study, twfe
 
 __all__ = [
     "TIDY_COLUMNS",
     "AggteResult",
     "AttGtResult",
+    "BaconResult",
     "CallawaySantAnnaWarning",
     "EstimationResult",
     "EstimatorConfig",
     "EventStudyConfig",
     "EventStudyResult",
+    "ImputationResult",
     "Inference",
     "PanelSpec",
     "Provenance",
     "SampleInfo",
+    "SunAbrahamResult",
     "TwfeConfig",
     "TwfeResult",
     "aggte",
     "att_gt",
+    "bacon",
     "event_study",
+    "imputation",
+    "sun_abraham",
     "twfe",
 ]

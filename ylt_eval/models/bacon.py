@@ -316,9 +316,10 @@ def _twfe_coefficient(panel: PreparedPanel) -> float:
     fit = fit_absorbed_ols(panel.y, post, (panel.unit, panel.period))
     if not fit.kept[0]:
         raise EstimationError(
-            "no unit changes treatment status within the panel, so the TWFE coefficient (and "
-            "its decomposition) is not identified: every unit is either never treated, treated "
-            "after the last period, or treated from the first period on"
+            "the treatment indicator is collinear with the unit and period fixed effects, so "
+            "the TWFE coefficient (and its decomposition) is not identified: either no unit "
+            "changes treatment status within the panel, or every unit switches in the same "
+            "period and none is left to compare with"
         )
     return float(fit.coefficients[0])
 

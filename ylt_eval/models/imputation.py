@@ -165,7 +165,7 @@ class ImputationResult(EstimationResult):
         lines = [
             f"Untreated-outcome model: {config.panel.idname} + {config.panel.tname} fixed "
             "effects, fitted on untreated observations",
-            f"Standard errors: BJS conservative, clustered by {config.cluster}, effects "
+            f"Variance: BJS conservative, clustered by {config.cluster}, effects "
             "averaged within cohort × period cells",
         ]
         if config.pretrends:
@@ -329,7 +329,7 @@ def _imputable_sample(panel: PreparedPanel, spec: PanelSpec) -> tuple[PreparedPa
         )
     imputable = _identified(panel, ~treated)
     lost = treated & ~imputable
-    if lost.all() or not (treated & imputable).any():
+    if not (treated & imputable).any():
         raise EstimationError(
             "the untreated outcome of no treated observation can be imputed: treated units "
             "need at least one untreated period, and treated periods need untreated units"

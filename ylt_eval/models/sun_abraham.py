@@ -264,6 +264,7 @@ def sun_abraham(
         terms=design.terms,
         estimates=ols.coefficients,
         vcov=covariance.matrix,
+        std_errors=_standard_errors(covariance.matrix),
         group=design.cohorts,
         time=design.event_times,
         inference=inference,
@@ -282,6 +283,7 @@ def sun_abraham(
         terms=terms,
         estimates=estimates,
         vcov=aggregated_vcov,
+        std_errors=_standard_errors(aggregated_vcov),
         time=times,
         inference=inference,
         sample=sample,
@@ -298,7 +300,7 @@ def sun_abraham(
 # --------------------------------------------------------------------------------------------
 
 
-def restrict_rows(panel: PreparedPanel, keep: NDArray[np.bool_]) -> PreparedPanel:
+def _restrict_rows(panel: PreparedPanel, keep: NDArray[np.bool_]) -> PreparedPanel:
     """Keep some rows of a prepared panel, renumbering units, periods and clusters.
 
     Dropped rows are added to ``n_dropped``.
@@ -338,6 +340,12 @@ def _estimation_sample(
         notes.append(
             f"{panel.n_dropped} row(s) dropped because of a missing outcome or cluster value"
         )
+    late = np.unique(panel.cohort[panel.cohort > panel.time.max()])
+    if late.size:
+        notes.append(
+            f"cohort(s) {', '.join(f'{g:g}' for g in late)} first treated after the last period "
+            "serve as controls"
+        )
     panel = _untreated_within_sample(panel)
     if config.control_group == "lasttreated":
         last_cohort = panel.cohort.max()
@@ -346,7 +354,7 @@ def _estimation_sample(
                 f"no unit is treated within the panel ({gname} is 0, NaN or after the last "
                 "period for every unit)"
             )
-        panel = restrict_rows(panel, panel.time < last_cohort)
+        panel = _restrict_rows(panel, panel.time < last_cohort)
         if panel.n_obs == 0:
             raise EstimationError(f"no period comes before the last cohort ({last_cohort:g})")
         notes.append(
@@ -373,7 +381,7 @@ def _estimation_sample(
             f"event time(s) {', '.join(str(r) for r in config.ref)} (e.g. treated from the "
             "first period on)"
         )
-        panel = restrict_rows(panel, ~orphan)
+        panel = _restrict_rows(panel, ~orphan)
     if not (panel.cohort > 0).any():
         raise EstimationError(
             f"no treated cohort left to estimate: {gname} must hold the first treated period, "
@@ -402,6 +410,11 @@ class _Design:
 def _interaction_design(panel: PreparedPanel, refs: tuple[int, ...]) -> _Design:
     event_time = panel.time - panel.cohort
     active = (panel.cohort > 0) & ~np.isin(event_time, refs)
+    if not active.any():
+        raise EstimationError(
+            "treated cohorts are observed only at the reference event time(s); there is no "
+            "effect to estimate"
+        )
     cells, column = np.unique(
         np.column_stack([panel.cohort[active], event_time[active]]), axis=0, return_inverse=True
     )
@@ -432,6 +445,11 @@ def _aggregation(design: _Design) -> tuple[NDArray[np.float64], tuple[str, ...],
     terms = (ATT_TERM, *(f"{EVENT_TERM_PREFIX}{e:g}" for e in event_times))
     times = np.concatenate([[np.nan], event_times])
     return weights, terms, times
+
+
+def _standard_errors(vcov: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Square roots of the variances; rounding can make a zero variance slightly negative."""
+    return np.sqrt(np.clip(np.diag(vcov), 0.0, None))
 
 
 def _pretrend_test(

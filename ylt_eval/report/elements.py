@@ -12,6 +12,7 @@ JSON data (never as markup), so names taken from data cannot inject code into ei
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -19,6 +20,9 @@ from markupsafe import escape
 
 #: MIME type under which elements store their JSON description in the notebook.
 ELEMENT_MIME = "application/vnd.ylt-eval.element+json"
+
+#: Link targets allowed in reports: relative file names only.
+SAFE_HREF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 class Element:
@@ -125,6 +129,9 @@ class Table(Element):
         ``"left"``/``"right"``/``"center"`` per column; numbers are right-aligned.
     notes : str
         Footnote printed under the table.
+    links : tuple of (row, column, href)
+        Cells shown as links; ``href`` must be a relative file name (letters, digits, ``_``,
+        ``-``, ``.``), which keeps ``javascript:`` and other schemes out of reports.
     """
 
     columns: tuple[str, ...]
@@ -132,6 +139,7 @@ class Table(Element):
     caption: str = ""
     align: tuple[str, ...] = ()
     notes: str = ""
+    links: tuple[tuple[int, int, str], ...] = ()
     kind: str = field(default="table", init=False)
 
     def __post_init__(self) -> None:
@@ -141,6 +149,11 @@ class Table(Element):
                 raise ValueError(f"table row has {len(row)} cells, header has {width}")
         if self.align and len(self.align) != width:
             raise ValueError("align must give one entry per column")
+        for row, column, href in self.links:
+            if not (0 <= row < len(self.rows) and 0 <= column < width):
+                raise ValueError(f"link cell ({row}, {column}) is outside the table")
+            if not SAFE_HREF.fullmatch(href):
+                raise ValueError(f"link target {href!r} is not a relative file name")
 
     def _alignment(self, index: int) -> str:
         return self.align[index] if self.align else "left"
@@ -150,14 +163,17 @@ class Table(Element):
             f"<th scope='col' class='al-{self._alignment(i)}'>{escape(c)}</th>"
             for i, c in enumerate(self.columns)
         )
+        links = {(row, column): href for row, column, href in self.links}
+
+        def cell_html(r: int, c: int, text: str) -> str:
+            content = escape(text)
+            if (r, c) in links:
+                content = f"<a href='{escape(links[(r, c)])}'>{content}</a>"
+            return f"<td class='al-{self._alignment(c)}'>{content}</td>"
+
         body = "".join(
-            "<tr>"
-            + "".join(
-                f"<td class='al-{self._alignment(i)}'>{escape(cell)}</td>"
-                for i, cell in enumerate(row)
-            )
-            + "</tr>"
-            for row in self.rows
+            "<tr>" + "".join(cell_html(r, c, cell) for c, cell in enumerate(row)) + "</tr>"
+            for r, row in enumerate(self.rows)
         )
         caption = f"<caption>{escape(self.caption)}</caption>" if self.caption else ""
         notes = f"<p class='table-notes'>{escape(self.notes)}</p>" if self.notes else ""

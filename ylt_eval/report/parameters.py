@@ -197,6 +197,11 @@ def province_parameters(namespace: Mapping[str, object]) -> ProvinceReportParame
     links = values.get("report_links") or {}
     if not isinstance(links, Mapping):
         raise ParameterError("report_links must be a mapping of county code to link")
+    from ylt_eval.report.elements import SAFE_HREF
+
+    for target in links.values():
+        if not isinstance(target, str) or not SAFE_HREF.fullmatch(target):
+            raise ParameterError(f"report_links: {target!r} is not a relative file name")
     checked_links = {
         normalise_county_code(k, name="report_links key"): str(v) for k, v in links.items()
     }

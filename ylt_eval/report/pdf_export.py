@@ -49,6 +49,10 @@ def notebook_to_pdf(notebook: nbformat.NotebookNode) -> bytes:
         elements = []
         for index, payload in enumerate(payloads):
             item = dict(payload)
+            if item["kind"] == "table":  # the PDF links to the other reports' PDFs
+                item["links"] = [
+                    [row, column, _pdf_target(href)] for row, column, href in item["links"]
+                ]
             if item["kind"] == "figure":
                 name = f"figure-{index:03d}.svg"
                 (root / name).write_text(item.pop("svg"), encoding="utf-8")
@@ -72,3 +76,7 @@ def notebook_to_pdf(notebook: nbformat.NotebookNode) -> bytes:
             )
         except RuntimeError as error:  # typst reports layout errors as RuntimeError
             raise RenderError(f"typst could not lay out the PDF: {error}") from error
+
+
+def _pdf_target(href: str) -> str:
+    return href[: -len(".html")] + ".pdf" if href.endswith(".html") else href

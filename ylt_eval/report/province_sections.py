@@ -57,6 +57,11 @@ class ProvinceReport:
         a, t = self.analysis, self.t
         spec = indicator(a.config.ranking)
         links = a.params.report_links or {}
+        link_cells = tuple(
+            (index, 5, links[row.county_code])
+            for index, row in enumerate(a.ranking.itertuples())
+            if row.county_code in links
+        )
         rows = tuple(
             (
                 "—" if pd.isna(row.rank) else str(int(row.rank)),
@@ -64,7 +69,7 @@ class ProvinceReport:
                 row.county_code,
                 "—" if pd.isna(row.reform_year) else str(int(row.reform_year)),
                 format_value(row.value, spec.unit_zh),
-                links.get(row.county_code, t("no_report")),
+                t("open_report") if row.county_code in links else t("no_report"),
             )
             for row in a.ranking.itertuples()
         )
@@ -89,6 +94,7 @@ class ProvinceReport:
                 ),
                 rows=rows,
                 align=("right", "left", "left", "right", "right", "left"),
+                links=link_cells,
             ),
         )
 
