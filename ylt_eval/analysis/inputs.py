@@ -58,7 +58,6 @@ def load_assessment_data(path: str | Path, *, lang: str = "zh") -> AssessmentDat
         If the file has file-level blocking errors (nothing can be reported from it).
     """
     from ylt_eval.metrics.compute import combine_sources, compute_indicators
-
     from ylt_eval.validation import load_input
 
     loaded, report = load_input(Path(path))
