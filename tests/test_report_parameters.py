@@ -109,3 +109,18 @@ def test_province_parameters_validate_link_keys(data_file):
         )
     with pytest.raises(ParameterError, match="province is required"):
         province_parameters({"province": " ", "year": 2024, "data_path": data_file})
+
+
+def test_checklist_path_is_optional_and_checked(data_file, tmp_path):
+    base = {"county_code": "350125", "year": 2024, "data_path": data_file}
+    assert county_parameters(base).checklist_path is None
+    assert county_parameters({**base, "checklist_path": ""}).checklist_path is None
+    checklist = tmp_path / "checklist.xlsx"
+    checklist.write_bytes(b"")
+    assert county_parameters({**base, "checklist_path": str(checklist)}).checklist_path == checklist
+    with pytest.raises(ParameterError, match="template --checklist"):
+        county_parameters({**base, "checklist_path": str(tmp_path / "missing.csv")})
+    text_file = tmp_path / "checklist.txt"
+    text_file.write_text("x", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"\.csv or \.xlsx"):
+        county_parameters({**base, "checklist_path": str(text_file)})

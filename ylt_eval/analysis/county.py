@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ylt_eval.analysis.checklist import CountyIntegration, county_integration
 from ylt_eval.analysis.comparison import MIN_PEERS, peer_summary, rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.analysis.scorecard import CountyAssessment, assess_county
 from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import CountyReportParameters
 
@@ -51,6 +53,10 @@ class CountyAnalysis:
         below :data:`~ylt_eval.analysis.comparison.MIN_PEERS` no peer statistics are shown.
     data : AssessmentData
     config : ReportConfig
+    assessment : CountyAssessment
+        Scorecard by dimension, referrals, finance by level, warnings and composite scores.
+    integration : CountyIntegration
+        Integration checklist scores (or why there are none).
     """
 
     params: CountyReportParameters
@@ -63,6 +69,8 @@ class CountyAnalysis:
     n_peers: int
     data: AssessmentData
     config: ReportConfig
+    assessment: CountyAssessment
+    integration: CountyIntegration
 
 
 def analyse_county(
@@ -126,6 +134,14 @@ def analyse_county(
             )
         except ImpactUnavailable as error:
             unavailable = error
+    integration = county_integration(params.checklist_path, county.code, params.year)
+    assessment = assess_county(
+        _with_checklist_values(province, integration, data.counties),
+        county.code,
+        params.year,
+        config,
+        n_peers=n_peers,
+    )
     return CountyAnalysis(
         params=params,
         county=county,
@@ -137,7 +153,26 @@ def analyse_county(
         n_peers=n_peers,
         data=data,
         config=config,
+        assessment=assessment,
+        integration=integration,
     )
+
+
+def _with_checklist_values(
+    province: pd.DataFrame, integration: CountyIntegration, counties: pd.DataFrame
+) -> pd.DataFrame:
+    """Add the checklist's qualitative indicator values of the peer set (data values win)."""
+    extra = integration.qualitative
+    extra = extra[extra["county_code"].isin(set(province["county_code"]))]
+    if extra.empty:
+        return province
+    names = counties.set_index("county_code")[["county_name", "province"]]
+    extra = extra.join(names, on="county_code")
+    keys = ["county_code", "year", "indicator"]
+    supplied = province[keys].astype({"year": "int64"}).astype(str).agg("|".join, axis=1)
+    extra_keys = extra[keys].astype({"year": "int64"}).astype(str).agg("|".join, axis=1)
+    extra = extra[~extra_keys.isin(set(supplied))]
+    return pd.concat([province, extra[province.columns.intersection(extra.columns)]])
 
 
 def _county_info(data: AssessmentData, code: str) -> CountyInfo:

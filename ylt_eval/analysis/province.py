@@ -10,6 +10,7 @@ from ylt_eval.analysis.comparison import rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.analysis.rankings import composite_ranking, grade_distribution
 from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import ProvinceReportParameters
 
@@ -28,6 +29,12 @@ class ProvinceAnalysis:
         ``indicator, n, min, p25, median, p75, max`` per headline indicator.
     cohorts : DataFrame
         ``reform_year`` (NaN = never), ``n``.
+    composite : DataFrame
+        Composite scores with equal and entropy weights, ranks and grade, best first (see
+        :func:`ylt_eval.analysis.rankings.composite_ranking`).
+    grades : DataFrame
+        Counties per grade (优/良/中/差) and per target status of each indicator, with its
+        entropy weight (see :func:`ylt_eval.analysis.rankings.grade_distribution`).
     impact : ImpactEstimate or None
     impact_unavailable : ImpactUnavailable or None
     n_counties : int
@@ -39,6 +46,8 @@ class ProvinceAnalysis:
     ranking: pd.DataFrame
     distribution: pd.DataFrame
     cohorts: pd.DataFrame
+    composite: pd.DataFrame
+    grades: pd.DataFrame
     impact: ImpactEstimate | None
     impact_unavailable: ImpactUnavailable | None
     n_counties: int
@@ -53,7 +62,7 @@ def analyse_province(
     impact: ImpactEstimate | None = None,
 ) -> ProvinceAnalysis:
     """Compute the province summary's numbers (see :func:`analyse_county` for arguments)."""
-    from ylt_eval.metrics.catalogue import indicator
+    from ylt_eval.metrics.catalogue import catalogue, indicator
 
     config = report_config()
     data = data if data is not None else load_assessment_data(params.data_path, lang=params.lang)
@@ -105,6 +114,15 @@ def analyse_province(
         .reset_index(drop=True)
     )
 
+    known = {item.code for item in catalogue()}
+    assessed = indicators[
+        indicators["year"].isin([params.year - 1, params.year])
+        & indicators["indicator"].isin(known)
+    ].dropna(subset=["value"])
+    assessed = assessed[["county_code", "county_name", "province", "year", "indicator", "value"]]
+    composite = composite_ranking(assessed[assessed["year"] == params.year], counties)
+    grades = grade_distribution(assessed, config.dimensions)
+
     unavailable = None
     if impact is None:
         try:
@@ -123,6 +141,8 @@ def analyse_province(
         ranking=ranking,
         distribution=distribution,
         cohorts=cohorts,
+        composite=composite,
+        grades=grades,
         impact=impact,
         impact_unavailable=unavailable,
         n_counties=len(counties),

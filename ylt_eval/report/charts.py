@@ -187,3 +187,57 @@ def event_study_chart(
         ax.legend(frameon=False, fontsize="small")
         svg = _svg(figure)
     return Figure(svg=svg, alt=alt, caption=caption)
+
+
+def attainment_chart(
+    names: Sequence[str],
+    met: Sequence[int],
+    not_met: Sequence[int],
+    *,
+    labels: dict[str, str],
+    alt: str,
+    caption: str = "",
+) -> Figure:
+    """Horizontal stacked bars: counties meeting and missing each indicator's target.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Indicator names, top to bottom (long names are wrapped).
+    met, not_met : sequences of int
+        Counties per indicator.
+    labels : dict
+        Display text for ``title``, ``x``, ``met``, ``not_met``.
+    """
+    import textwrap
+
+    count = len(names)
+    width = 18 if any("\u4e00" <= c <= "\u9fff" for c in "".join(names)) else 34
+    wrapped = ["\n".join(textwrap.wrap(name, width)) or name for name in names]
+    position = np.arange(count)[::-1]
+    with _style():
+        figure, ax = _new_figure(7.0, max(2.2, 0.42 * count + 0.9))
+        met_values = np.asarray(met, dtype=float)
+        ax.barh(position, met_values, color=PALETTE[2], label=labels["met"], height=0.65)
+        ax.barh(
+            position,
+            np.asarray(not_met, dtype=float),
+            left=met_values,
+            color=PALETTE[3],
+            label=labels["not_met"],
+            height=0.65,
+        )
+        ax.set_yticks(position)
+        ax.set_yticklabels(wrapped, fontsize="small")
+        ax.set_title(labels["title"], loc="left")
+        ax.set_xlabel(labels["x"])
+        ax.grid(axis="y", visible=False)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12 if count > 6 else -0.25),
+            ncol=2,
+            frameon=False,
+            fontsize="small",
+        )
+        svg = _svg(figure)
+    return Figure(svg=svg, alt=alt, caption=caption)

@@ -10,6 +10,13 @@ import pandas as pd
 import ylt_eval
 from ylt_eval.analysis.county import CountyAnalysis
 from ylt_eval.analysis.impact import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
+from ylt_eval.report.assessment_sections import (
+    finance_section,
+    integration_section,
+    referrals_section,
+    scorecard_section,
+    warnings_section,
+)
 from ylt_eval.report.charts import trend_chart
 from ylt_eval.report.common_sections import (
     definitions_section,
@@ -46,6 +53,7 @@ class CountyReport:
         report = CountyReport(analyse_county(params))
         report.cover()
         report.headline()
+        report.scorecard()
     """
 
     def __init__(self, analysis: CountyAnalysis) -> None:
@@ -196,6 +204,31 @@ class CountyReport:
             align=("left", "left", *("right" for _ in years)),
         )
 
+    def scorecard(self) -> Section:
+        """Every indicator by dimension: value, previous, change, target, status, grade, rank."""
+        a = self.analysis
+        return scorecard_section(a.assessment, a.params.year, self.t)
+
+    def referrals(self) -> Section:
+        """Upward and downward referrals: counts, growth against targets, rates."""
+        a = self.analysis
+        return referrals_section(a.assessment, a.params.year, self.t)
+
+    def finance(self) -> Section:
+        """Revenue structure and pay by level, by year."""
+        a = self.analysis
+        return finance_section(a.assessment, a.params.year, self.t, a.config)
+
+    def warnings(self) -> Section:
+        """Early warnings of the year with their reasons."""
+        a = self.analysis
+        return warnings_section(a.assessment, a.params.year, self.t)
+
+    def integration(self) -> Section:
+        """Integration checklist scores by community, or how to supply a checklist."""
+        a = self.analysis
+        return integration_section(a.integration, a.params.year, self.t)
+
     def impact(self) -> Section:
         """Province-level event study of the reform."""
         a = self.analysis
@@ -203,6 +236,8 @@ class CountyReport:
 
     def methods(self) -> Section:
         """Methods note, provenance of the numbers and indicator definitions."""
+        from ylt_eval.metrics.grading import MIN_PEERS_FOR_GRADE
+
         a, t = self.analysis, self.t
         params = {
             "county_code": a.params.county_code,
@@ -210,13 +245,26 @@ class CountyReport:
             "data": a.data.source_name,
             "lang": a.params.lang,
         }
-        codes = (*a.config.headline, *a.config.trends, a.config.impact_outcome)
+        if a.integration.source_name:
+            params["checklist"] = a.integration.source_name
+        codes = (
+            *a.config.headline,
+            *a.config.trends,
+            a.config.impact_outcome,
+            *a.assessment.scorecard["indicator"],
+            *a.assessment.finance.index,
+        )
         return section(
             Heading(t("section_methods"), level=2, anchor="methods"),
             BulletList(
                 (
                     t("methods_indicators"),
                     t("methods_peers"),
+                    t(
+                        "methods_assessment",
+                        min_grade=MIN_PEERS_FOR_GRADE,
+                        min_outlier=a.assessment.outlier_min_peers,
+                    ),
                     t("methods_covid"),
                     t(
                         "methods_impact",

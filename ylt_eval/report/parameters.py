@@ -72,6 +72,22 @@ def _check_data_path(value: object) -> Path:
     return path
 
 
+def _check_checklist_path(value: object) -> Path | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str | Path):
+        raise ParameterError(f"checklist_path must be a file path or None, got {value!r}")
+    path = Path(value)
+    if not path.is_file():
+        raise ParameterError(
+            f"checklist_path {str(path)!r} does not exist or is not a file "
+            "(write a blank one with: ylt-eval template --checklist --out checklist.xlsx)"
+        )
+    if path.suffix.lower() not in {".csv", ".xlsx"}:
+        raise ParameterError(f"checklist_path must be a .csv or .xlsx file, got {path.name!r}")
+    return path
+
+
 @dataclass(frozen=True)
 class CountyReportParameters:
     """Parameters of ``notebooks/county_report.ipynb``.
@@ -88,6 +104,10 @@ class CountyReportParameters:
         ``"zh"`` (default) or ``"en"``.
     synthetic : bool
         Whether to show the synthetic-data banner; forced on for codes starting ``99``.
+    checklist_path : Path or None
+        Filled integration checklist (CSV or XLSX, see
+        :func:`ylt_eval.metrics.integration.read_checklist`); without it the integration
+        section says how to supply one.
     """
 
     county_code: str
@@ -95,6 +115,7 @@ class CountyReportParameters:
     data_path: Path
     lang: str = "zh"
     synthetic: bool = False
+    checklist_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +205,7 @@ def county_parameters(namespace: Mapping[str, object]) -> CountyReportParameters
         data_path=_check_data_path(values.get("data_path")),
         lang=_check_lang(values.get("lang", "zh")),
         synthetic=synthetic,
+        checklist_path=_check_checklist_path(values.get("checklist_path")),
     )
 
 

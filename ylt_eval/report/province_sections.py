@@ -5,8 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 import ylt_eval
+from ylt_eval.analysis.comparison import MIN_PEERS
 from ylt_eval.analysis.impact import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
 from ylt_eval.analysis.province import ProvinceAnalysis
+from ylt_eval.report.assessment_sections import grade_label, named_with_unit
+from ylt_eval.report.charts import attainment_chart
 from ylt_eval.report.common_sections import (
     definitions_section,
     impact_section,
@@ -22,7 +25,7 @@ from ylt_eval.report.elements import (
     Table,
     section,
 )
-from ylt_eval.report.formatting import format_value
+from ylt_eval.report.formatting import MISSING, format_number, format_value
 from ylt_eval.report.i18n import Translator
 
 
@@ -98,6 +101,112 @@ class ProvinceReport:
             ),
         )
 
+    def composite(self) -> Section:
+        """Composite-score ranking (equal and entropy weights), with links to county reports."""
+        a, t = self.analysis, self.t
+        heading = Heading(t("section_composite"), level=2, anchor="composite")
+        table = a.composite
+        if table["rank_equal"].isna().all():
+            return section(
+                heading,
+                Paragraph(t("composite_intro")),
+                Paragraph(t("composite_none", min=MIN_PEERS), "warning"),
+            )
+        links = a.params.report_links or {}
+        link_cells = tuple(
+            (index, 7, links[row.county_code])
+            for index, row in enumerate(table.itertuples())
+            if row.county_code in links
+        )
+        rows = tuple(
+            (
+                MISSING if pd.isna(row.rank_equal) else str(int(row.rank_equal)),
+                row.county_name,
+                row.county_code,
+                format_number(row.score_equal, 1),
+                grade_label(row.grade_equal, t),
+                format_number(row.score_entropy, 1),
+                MISSING if pd.isna(row.rank_entropy) else str(int(row.rank_entropy)),
+                t("open_report") if row.county_code in links else t("no_report"),
+            )
+            for row in table.itertuples()
+        )
+        return section(
+            heading,
+            Paragraph(t("composite_intro")),
+            Table(
+                columns=(
+                    t("col_rank"),
+                    t("col_county"),
+                    t("fact_code"),
+                    t("col_score_equal"),
+                    t("col_grade"),
+                    t("col_score_entropy"),
+                    t("col_rank_entropy"),
+                    t("col_report"),
+                ),
+                rows=rows,
+                align=("right", "left", "left", "right", "center", "right", "right", "left"),
+                links=link_cells,
+            ),
+        )
+
+    def grades(self) -> Section:
+        """Counties per grade and per target status of each indicator, by dimension."""
+        from ylt_eval.metrics.grading import GRADE_NAMES_EN, GRADES
+
+        a, t = self.analysis, self.t
+        heading = Heading(t("section_grades"), level=2, anchor="grades")
+        table = a.grades
+        if table.empty:
+            return section(heading, Paragraph(t("grades_none", year=a.params.year), "note"))
+        targeted = table[table["met"].notna()]
+        chart = None
+        if not targeted.empty:
+            chart = attainment_chart(
+                [indicator_name(code, t) for code in targeted["indicator"]],
+                targeted["met"].astype(int).tolist(),
+                targeted["not_met"].astype(int).tolist(),
+                labels={
+                    "title": t("attainment_chart_title", year=a.params.year),
+                    "x": t("attainment_x"),
+                    "met": t("col_met"),
+                    "not_met": t("col_not_met"),
+                },
+                alt=t("attainment_alt", year=a.params.year),
+            )
+
+        def count(value: object) -> str:
+            return MISSING if pd.isna(value) else str(int(value))
+
+        columns = (
+            t("col_indicator"),
+            t("col_n_graded"),
+            *(t(f"grade_{GRADE_NAMES_EN[grade]}") for grade in GRADES),
+            t("col_met"),
+            t("col_not_met"),
+            t("col_entropy_weight"),
+        )
+        align = ("left", *("right",) * (len(columns) - 1))
+        parts: list = [heading, Paragraph(t("grades_intro")), chart]
+        for dimension, rows in table.groupby("dimension", sort=False):
+            body = tuple(
+                (
+                    named_with_unit(row["indicator"], t),
+                    str(int(row["n_graded"])),
+                    *(count(row[grade] if row["n_graded"] else pd.NA) for grade in GRADES),
+                    count(row["met"]),
+                    count(row["not_met"]),
+                    format_number(row["entropy_weight"], 3),
+                )
+                for _, row in rows.iterrows()
+            )
+            parts.append(
+                Heading(t(f"dimension_{dimension}"), level=3, anchor=f"grades-{dimension}")
+            )
+            parts.append(Table(columns=columns, rows=body, align=align))
+        return section(*parts)
+
     def distribution(self) -> Section:
         """Distribution of each headline indicator across counties, and reform cohorts."""
         from ylt_eval.metrics.catalogue import indicator
@@ -158,6 +267,9 @@ class ProvinceReport:
 
     def methods(self) -> Section:
         """Methods note, provenance and indicator definitions."""
+        from ylt_eval.metrics.early_warning import WarningRules
+        from ylt_eval.metrics.grading import MIN_PEERS_FOR_GRADE
+
         a, t = self.analysis, self.t
         params = {
             "province": a.params.province,
@@ -170,6 +282,11 @@ class ProvinceReport:
             BulletList(
                 (
                     t("methods_indicators"),
+                    t(
+                        "methods_assessment",
+                        min_grade=MIN_PEERS_FOR_GRADE,
+                        min_outlier=WarningRules().min_peers,
+                    ),
                     t("methods_covid"),
                     t(
                         "methods_impact",
@@ -186,5 +303,7 @@ class ProvinceReport:
                     ),
                 )
             ),
-            definitions_section((*a.config.headline, a.config.impact_outcome), t),
+            definitions_section(
+                (*a.config.headline, a.config.impact_outcome, *a.grades["indicator"]), t
+            ),
         )
