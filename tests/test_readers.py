@@ -15,6 +15,7 @@ from ylt_eval.errors import ParameterError
 from ylt_eval.readers import (
     InputFileError,
     RawTable,
+    UnitConversion,
     column_letter,
     map_headers,
     match_header,
@@ -82,6 +83,9 @@ def test_map_headers_reports_unknown_duplicate_and_unit_mismatch():
             "备注",
             "",
             "常住人口（万人）",
+            "医保基金县域外支出（元）",
+            "参保人数（万元）",
+            "医保基金县域内支出（不含药店）（万）",
         ]
     )
     assert mapping.columns == (
@@ -91,10 +95,18 @@ def test_map_headers_reports_unknown_duplicate_and_unit_mismatch():
         None,
         None,
         "pop_resident",
+        "fund_out_county",
+        "pop_insured",
+        "fund_in_county",
     )
     assert mapping.unknown == (3,)  # the empty header is not "unknown"
     assert mapping.duplicates == {"visits_primary": (1, 2)}
-    assert mapping.unit_mismatches == {5: "万人"}
+    # money for a head count cannot be converted; 万人 → 人 and 元 → 万元 can
+    assert mapping.unit_mismatches == {7: "万元"}
+    assert mapping.unit_conversions == {
+        5: UnitConversion("万人", "人", 1e4),
+        6: UnitConversion("元", "万元", 1e-4),
+    }  # a bare 万 under a 万元 column is the same unit
     assert mapping.position("visits_primary") == 1
 
 
@@ -420,26 +432,48 @@ def test_reading_does_not_depend_on_cwd_or_keep_files_open(tmp_path, monkeypatch
     path.unlink()  # would fail on some systems if the workbook were still open
 
 
-def test_parquet_cells_become_text(tmp_path, monkeypatch):
-    # pyarrow is optional and not installed here: stand in for pandas' parquet reader.
-    import pandas as pd
+def test_parquet_cells_become_text(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
 
-    from ylt_eval import readers
-
-    frame = pd.DataFrame(
+    table = pa.table(
         {
-            "county_code": [350125, 12345],
-            "year": [2020.0, 2021.0],
-            "visits_total": [1234.5, float("nan")],
-            "county_name": ["永泰县", None],
+            "county_code": pa.array([350125, 12345], pa.int64()),
+            "year": pa.array([2020.0, 2021.0]),
+            "visits_total": pa.array([1234.5, None]),
+            "county_name": pa.array(["永泰县", None]),
         }
     )
-    monkeypatch.setattr(readers, "_require_pyarrow", lambda: None)
-    monkeypatch.setattr(readers.pd, "read_parquet", lambda path: frame)
     path = tmp_path / "p.parquet"
-    path.write_bytes(b"PAR1")
+    pq.write_table(table, path)
     raw = read_table(path)
     assert raw.headers == ("county_code", "year", "visits_total", "county_name")
     assert raw.frame.iloc[0].tolist() == ["350125", "2020", "1234.5", "永泰县"]
     assert raw.frame.iloc[1].tolist() == ["12345", "2021", "", ""]
     assert raw.row_numbers == (2, 3)
+    assert raw.encoding is None and raw.sheets == ()
+
+
+def test_parquet_text_codes_keep_leading_zeros_and_corrupt_file_is_refused(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"county_code": ["012345"], "year": ["2020"]}), path)
+    assert read_table(path).frame.iloc[0].tolist() == ["012345", "2020"]
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(path.read_bytes()[:-30])
+    assert problem_of(lambda: read_table(broken)).rule == "file.unreadable"
+
+
+def test_parquet_declaring_more_rows_than_the_limit_is_refused_unread(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from ylt_eval.readers import ReadLimits
+
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"county_code": ["350125"] * 50, "year": ["2020"] * 50}), path)
+    problem = problem_of(lambda: read_table(path, limits=ReadLimits(max_rows=10)))
+    assert problem.rule == "file.zip_bomb"
+    assert "50 rows" in problem.message_en

@@ -381,13 +381,70 @@ def test_duplicate_mapped_columns_block_the_file(tmp_path):
     assert panel is None
 
 
-def test_header_announcing_another_unit_blocks_the_file(tmp_path):
-    header = [("常住人口（万人）" if c == "pop_resident" else c) for c in COLUMNS]
+def test_header_announcing_a_unit_of_another_kind_blocks_the_file(tmp_path):
+    header = [("常住人口（万元）" if c == "pop_resident" else c) for c in COLUMNS]
     panel, report = run(tmp_path, rows=BASE_ROWS, header=header)
     issue = only(report, "header.unit_mismatch")
     assert (issue.column, issue.severity) == ("pop_resident", "error")
-    assert "万人" in issue.message_zh and "人" in issue.hint_zh
+    assert "万元" in issue.message_zh and "人" in issue.hint_zh
     assert panel is None
+
+
+def test_header_in_another_unit_of_the_same_kind_is_converted_with_a_warning(tmp_path):
+    units = {"pop_resident": "常住人口（万人）", "fund_out_county": "医保基金县域外支出（元）"}
+    header = [units.get(c, c) for c in COLUMNS]
+    rows = [list(row) for row in BASE_ROWS]
+    for row in rows:
+        row[COLUMNS.index("pop_resident")] = f"{int(row[COLUMNS.index('pop_resident')]) / 1e4:g}"
+        row[COLUMNS.index("fund_out_county")] += "0000"  # 2000 万元 written as 20000000 元
+    panel, report = run(tmp_path, rows=rows, header=header)
+    assert not report.has_errors
+    converted = [issue for issue in report.issues if issue.rule == "unit.converted"]
+    assert [(i.column, i.severity, i.row) for i in converted] == [
+        ("fund_out_county", "warning", None),
+        ("pop_resident", "warning", None),
+    ]
+    assert "除以 10,000" in converted[0].message_zh and "元" in converted[0].message_zh
+    assert "multiplied by 10,000" in converted[1].message_en
+    assert panel["pop_resident"].tolist()[3:] == [380000.0, 381000.0, 382000.0]  # 350125
+    assert panel["fund_out_county"].tolist() == [3000.0] * 3 + [2000.0] * 3
+
+
+def test_unit_row_below_the_header_is_applied(tmp_path):
+    units = ["" for _ in COLUMNS]
+    units[COLUMNS.index("fund_out_county")] = "元"
+    units[COLUMNS.index("pop_resident")] = "人"
+    rows = [units] + [list(row) for row in BASE_ROWS]
+    for row in rows[1:]:
+        row[COLUMNS.index("fund_out_county")] += "0000"
+    panel, report = run(tmp_path, rows=rows)
+    assert [i.rule for i in report.issues] == ["unit.converted"]
+    assert panel["fund_out_county"].tolist() == [3000.0] * 3 + [2000.0] * 3
+    first_row = report.issues[0]
+    assert first_row.value == "fund_out_county（元）"
+
+
+def test_cells_with_unit_words_are_converted_or_refused(tmp_path):
+    rows = edited(
+        {
+            (2, "fund_in_county"): "5,000万元",  # the column's own unit: no warning
+            (3, "fund_in_county"): "52,000,000元",  # 5200 万元
+            (4, "pop_resident"): "38.2万",  # 382,000 persons
+            (5, "premature_ncd_mortality"): "120‰",  # 12 %
+            (6, "visits_total"): "210万元",  # money in a visits column
+        }
+    )
+    panel, report = run(tmp_path, rows=rows)
+    converted = [i for i in report.issues if i.rule == "value.unit_converted"]
+    assert [(i.row, i.cell) for i in converted] == [(3, "K3"), (4, "F4"), (5, "N5")]
+    assert "52,000,000元" in converted[0].message_zh and "5,200" in converted[0].message_zh
+    refused = only(report, "value.non_numeric")
+    assert (refused.row, refused.cell, refused.severity) == (6, "G6", "error")
+    assert "人次" in refused.hint_zh
+    kept = panel.set_index(["county_code", "year"])
+    assert kept.loc[("350125", 2019), "fund_in_county"] == 5000.0
+    assert kept.loc[("350125", 2020), "fund_in_county"] == 5200.0
+    assert kept.loc[("350125", 2021), "pop_resident"] == 382000.0
 
 
 def test_header_only_file_has_no_data(tmp_path):
@@ -587,7 +644,7 @@ def test_reform_year_given_in_some_rows_only(tmp_path):
     assert panel.loc[panel["county_code"] == "350125", "reform_year"].tolist() == [2017] * 3
 
 
-def test_rate_entered_as_share_and_blank_required_value(tmp_path):
+def test_rate_entered_as_share_is_converted_and_blank_required_value(tmp_path):
     rows = edited(
         {
             **{(r, "premature_ncd_mortality"): "0.15" for r in range(2, 8)},
@@ -598,9 +655,18 @@ def test_rate_entered_as_share_and_blank_required_value(tmp_path):
     share = only(report, "rate.looks_like_share")
     blank = only(report, "value.missing_required")
     assert (share.column, share.row) == ("premature_ncd_mortality", None)
+    assert "multiplied them by 100" in share.message_en
     assert (blank.row, blank.cell, blank.county_code) == (5, "F5", "110101")
     assert not report.has_errors
     assert np.isnan(panel.loc[panel["year"] == 2019, "pop_resident"].iloc[0])
+    assert panel["premature_ncd_mortality"].tolist() == pytest.approx([15.0] * 6)
+
+
+def test_rate_below_one_written_with_percent_signs_is_kept(tmp_path):
+    rows = edited({(r, "premature_ncd_mortality"): "0.8%" for r in range(2, 8)})
+    panel, report = run(tmp_path, rows=rows)
+    assert report.issues == ()
+    assert panel["premature_ncd_mortality"].tolist() == [0.8] * 6
 
 
 # ------------------------------------------------------------------------------------ report

@@ -12,16 +12,12 @@ Typical use::
 
 from __future__ import annotations
 
-from ylt_eval.validation.panel import (
-    LoadedInput,
-    detect_format,
-    file_sha256,
-    load_input,
-    validate_long,
-    validate_panel,
-)
+from ylt_eval.validation.loading import LoadedInput, detect_format, file_sha256, load_input
+from ylt_eval.validation.long import validate_long
+from ylt_eval.validation.panel import validate_panel
+from ylt_eval.validation.parsing import parse_number, parse_period
 from ylt_eval.validation.report import ValidationIssue, ValidationReport
-from ylt_eval.validation.rules import PLAUSIBILITY_RANGES, RULES, parse_number, parse_period
+from ylt_eval.validation.rules import PLAUSIBILITY_RANGES, RULES
 
 __all__ = [
     "PLAUSIBILITY_RANGES",

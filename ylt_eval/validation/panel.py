@@ -1,33 +1,41 @@
-"""Validate input tables and turn their text into a typed panel (or long table).
+"""Validate a wide county × year panel and turn its text into typed columns.
 
-:func:`validate_panel` checks a wide county × year panel, :func:`validate_long` the
-indicator-level long format, :func:`detect_format` tells them apart, and :func:`load_input`
-reads, detects and validates a file in one call. Every check runs on every row, so one pass
-reports all problems. Blocking errors withhold the affected county (or the whole file when an
-error cannot be attributed to a county); warnings are only reported.
+Every check runs on every row, so one pass reports all problems. Blocking errors withhold the
+affected county (or the whole file when an error cannot be attributed to a county); warnings
+are only reported.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ylt_eval.readers import (
-    DEFAULT_MAX_BYTES,
-    HeaderMapping,
-    InputFileError,
     RawTable,
+    UnitConversion,
     map_headers,
-    read_table,
 )
 from ylt_eval.schema import column_spec, data_dictionary, required_columns
+from ylt_eval.validation.common import (
+    county_groups,
+    first_positions,
+    header_issues,
+    label_issues,
+    label_values,
+    parse_codes,
+    row_list,
+)
+from ylt_eval.validation.parsing import (
+    format_number,
+    is_missing,
+    parse_numeric_cells,
+    parse_period,
+    parse_whole_year,
+)
 from ylt_eval.validation.report import ValidationIssue, ValidationReport
 from ylt_eval.validation.rules import (
     JUMP_FACTOR,
@@ -39,162 +47,13 @@ from ylt_eval.validation.rules import (
     YEAR_MIN,
     IssueFactory,
     ShareConstraintLike,
-    clean_county_code,
-    clean_text,
-    close_matches,
-    format_number,
     indicator_names,
-    is_missing,
-    is_valid_county_code,
-    issue_from_read_problem,
     jump_note,
     names_of,
-    parse_numeric_column,
-    parse_period,
-    parse_whole_year,
-    unknown_header_hint,
 )
-
-InputFormat = Literal["panel", "long"]
-
-#: Required columns of the long format (``county_name`` is optional).
-LONG_REQUIRED: tuple[str, ...] = ("county_code", "year", "indicator", "value")
 
 #: Relative tolerance when comparing a numerator with its denominator (float rounding).
 _SHARE_TOLERANCE = 1e-9
-
-
-# --------------------------------------------------------------------------------------------
-# Shared steps
-# --------------------------------------------------------------------------------------------
-
-
-def _first_positions(mapping: HeaderMapping) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for position, column in enumerate(mapping.columns):
-        if column is not None and column not in positions:
-            positions[column] = position
-    return positions
-
-
-def _header_issues(
-    raw: RawTable, mapping: HeaderMapping, make: IssueFactory, *, dictionary: bool
-) -> list[ValidationIssue]:
-    issues = []
-    for position in mapping.unknown:
-        header = raw.headers[position]
-        suggest = unknown_header_hint(header)
-        issue = make.make(
-            "header.unknown",
-            column=header.strip() or f"[{raw.column_letters[position]}]",
-            value=header,
-            header=header.strip() or f"[{raw.column_letters[position]}]",
-            suggest_zh=suggest[0],
-            suggest_en=suggest[1],
-        )
-        issues.append(issue)
-    for column, positions in sorted(mapping.duplicates.items()):
-        shown = "、".join(f"{raw.column_letters[p]}「{raw.headers[p].strip()}」" for p in positions)
-        names = names_of(column) if dictionary else {"name_zh": column, "name_en": column}
-        issues.append(make.make("header.duplicate", column=column, headers=shown, **names))
-    for position, unit in sorted(mapping.unit_mismatches.items()):
-        column = mapping.columns[position]
-        if column is None:  # a mismatch is only recorded for a mapped header
-            continue
-        spec = column_spec(column)
-        issues.append(
-            make.make(
-                "header.unit_mismatch",
-                column=column,
-                value=raw.headers[position],
-                header=raw.headers[position].strip(),
-                unit=unit,
-                expected=spec.unit_zh,
-                **names_of(column),
-            )
-        )
-    return issues
-
-
-def _parse_codes(
-    texts: pd.Series | None, n: int, make: IssueFactory
-) -> tuple[list[str | None], list[ValidationIssue]]:
-    codes: list[str | None] = [None] * n
-    issues = []
-    if texts is None:
-        return codes, issues
-    for position, text in enumerate(texts.tolist()):
-        code = clean_county_code(text)
-        if is_missing(text):
-            issues.append(make.make("county_code.missing", position=position, column="county_code"))
-        elif is_valid_county_code(code):
-            codes[position] = code
-        else:
-            hint = (
-                SPECIAL_HINTS["leading_zero"]
-                if code.isascii() and code.isdigit() and len(code) == 5
-                else None
-            )
-            issues.append(
-                make.make(
-                    "county_code.format",
-                    position=position,
-                    column="county_code",
-                    value=text,
-                    hint=hint,
-                )
-            )
-    return codes, issues
-
-
-def _county_groups(codes: Sequence[str | None], keys: Sequence[object]) -> dict[str, list[int]]:
-    groups: dict[str, list[int]] = defaultdict(list)
-    for position, (code, key) in enumerate(zip(codes, keys, strict=True)):
-        if code is not None and key is not None:
-            groups[code].append(position)
-    return groups
-
-
-def _row_list(raw: RawTable, positions: Iterable[int]) -> str:
-    return ", ".join(str(raw.row_numbers[p]) for p in sorted(positions))
-
-
-def _label_issues(
-    column: str,
-    texts: pd.Series,
-    codes: Sequence[str | None],
-    make: IssueFactory,
-) -> list[ValidationIssue]:
-    """Rows whose label differs from the county's most frequent label."""
-    by_county: dict[str, dict[int, str]] = defaultdict(dict)
-    for position, text in enumerate(texts.tolist()):
-        if codes[position] is not None and not is_missing(text):
-            by_county[codes[position]][position] = " ".join(clean_text(text).split())
-    issues = []
-    for code, labels in by_county.items():
-        counts = Counter(labels.values())
-        if len(counts) < 2:
-            continue
-        usual = min(counts, key=lambda label: (-counts[label], label))
-        shown = "、".join(sorted(counts))
-        for position, label in labels.items():
-            if label != usual:
-                issues.append(
-                    make.make(
-                        f"{column}.inconsistent",
-                        position=position,
-                        column=column,
-                        value=texts.iloc[position],
-                        county_code=code,
-                        values=shown,
-                    )
-                )
-    return issues
-
-
-# --------------------------------------------------------------------------------------------
-# Wide panel
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -207,6 +66,7 @@ class _PanelWork:
     codes: list[str | None]
     years: list[int | None]
     numbers: dict[str, np.ndarray]
+    header_units: dict[str, UnitConversion]
 
     @property
     def n(self) -> int:
@@ -262,27 +122,18 @@ def _parse_numbers(work: _PanelWork) -> list[ValidationIssue]:
         texts = work.texts.get(spec.column)
         if texts is None or not spec.is_numeric:
             continue
-        values, problems = parse_numeric_column(texts, allow_percent=spec.kind == "rate")
-        work.numbers[spec.column] = values
+        parsed = parse_numeric_cells(texts, allow_percent=spec.kind == "rate", unit=spec.unit_zh)
+        values = parsed.values
         names = names_of(spec.column)
-        for position, problem in sorted(problems.items()):
-            hint = None
-            if problem == "excel_error":
-                hint = SPECIAL_HINTS["excel_error"]
-            elif problem == "percent":
-                zh, en = SPECIAL_HINTS["percent"]
-                hint = (zh.format(unit=spec.unit_zh), en.format(unit=spec.unit_en))
-            issues.append(
-                work.make.make(
-                    "value.non_numeric",
-                    position=position,
-                    column=spec.column,
-                    value=texts.iloc[position],
-                    county_code=work.codes[position],
-                    hint=hint,
-                    **names,
-                )
-            )
+        issues += _cell_problems(work, spec, texts, parsed.problems)
+        issues += _cell_conversions(work, spec, texts, parsed)
+        header_unit = work.header_units.get(spec.column)
+        if header_unit is not None:
+            values = header_unit.apply(values)
+        elif spec.kind == "rate" and _looks_like_shares(values, parsed.percent_signs):
+            values = values * 100
+            issues.append(work.make.make("rate.looks_like_share", column=spec.column, **names))
+        work.numbers[spec.column] = values
         if spec.kind == "rate":
             bad = np.flatnonzero((values < 0) | (values > 100))
             rule = "rate.range"
@@ -300,6 +151,57 @@ def _parse_numbers(work: _PanelWork) -> list[ValidationIssue]:
                     **names,
                 )
             )
+    return issues
+
+
+def _looks_like_shares(values: np.ndarray, percent_signs: int) -> bool:
+    """Every value of a percent column within 0–1 (and none written with %): shares."""
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and percent_signs == 0 and 0 < finite.max() <= 1 and finite.min() >= 0
+
+
+def _cell_problems(work: _PanelWork, spec, texts: pd.Series, problems: dict[int, str]):
+    issues = []
+    for position, problem in sorted(problems.items()):
+        hint = None
+        if problem == "excel_error":
+            hint = SPECIAL_HINTS["excel_error"]
+        elif problem in {"percent", "unit"}:
+            zh, en = SPECIAL_HINTS[problem]
+            hint = (zh.format(unit=spec.unit_zh), en.format(unit=spec.unit_en))
+        issues.append(
+            work.make.make(
+                "value.non_numeric",
+                position=position,
+                column=spec.column,
+                value=texts.iloc[position],
+                county_code=work.codes[position],
+                hint=hint,
+                **names_of(spec.column),
+            )
+        )
+    return issues
+
+
+def _cell_conversions(work: _PanelWork, spec, texts: pd.Series, parsed) -> list[ValidationIssue]:
+    issues = []
+    for position, converted in sorted(parsed.conversions.items()):
+        how_zh, how_en = converted.describe()
+        issues.append(
+            work.make.make(
+                "value.unit_converted",
+                position=position,
+                column=spec.column,
+                value=texts.iloc[position],
+                county_code=work.codes[position],
+                unit=converted.announced,
+                expected=spec.unit_zh,
+                converted=format_number(parsed.values[position]),
+                how_zh=how_zh,
+                how_en=how_en,
+                **names_of(spec.column),
+            )
+        )
     return issues
 
 
@@ -337,7 +239,7 @@ def _duplicate_keys(work: _PanelWork) -> tuple[set[int], list[ValidationIssue]]:
         if len(positions) < 2:
             continue
         duplicated.update(positions)
-        rows = _row_list(work.raw, positions)
+        rows = row_list(work.raw, positions)
         for position in positions:
             issues.append(
                 work.make.make(
@@ -391,7 +293,7 @@ def _check_reform_years(work: _PanelWork) -> tuple[list[int | None], list[Valida
             )
         else:
             reform[position] = year
-    groups = _county_groups(work.codes, [True] * work.n)
+    groups = county_groups(work.codes, [True] * work.n)
     for code, positions in groups.items():
         given = {p: reform[p] for p in positions if reform[p] is not None}
         distinct = Counter(given.values())
@@ -560,7 +462,7 @@ def _check_jumps(work: _PanelWork, duplicated: set[int]) -> list[ValidationIssue
 
 def _check_gaps(work: _PanelWork) -> list[ValidationIssue]:
     issues = []
-    groups = _county_groups(work.codes, work.years)
+    groups = county_groups(work.codes, work.years)
     for code, positions in groups.items():
         years = {work.years[p] for p in positions}
         first, last = min(years), max(years)  # type: ignore[type-var]
@@ -587,22 +489,7 @@ def _check_empty_columns(work: _PanelWork) -> list[ValidationIssue]:
         if not spec.required and all(is_missing(text) for text in texts.tolist()):
             names = names_of(spec.column)
             issues.append(work.make.make("column.empty", column=spec.column, **names))
-        elif spec.kind == "rate":
-            values = work.numbers.get(spec.column, np.array([]))
-            finite = values[np.isfinite(values)]
-            if finite.size and finite.max() <= 1 and finite.max() > 0:
-                issues.append(
-                    work.make.make(
-                        "rate.looks_like_share", column=spec.column, **names_of(spec.column)
-                    )
-                )
     return issues
-
-
-def _label_values(texts: pd.Series | None, n: int) -> list[str | None]:
-    if texts is None:
-        return [None] * n
-    return [None if is_missing(text) else text.strip() for text in texts.tolist()]
 
 
 def _typed_panel(work: _PanelWork, reform: list[int | None], keep: Sequence[int]) -> pd.DataFrame:
@@ -622,7 +509,7 @@ def _typed_panel(work: _PanelWork, reform: list[int | None], keep: Sequence[int]
                 np.full(len(keep), np.nan) if values is None else values[keep].astype("float64")
             )
         else:
-            labels = _label_values(work.texts.get(column), work.n)
+            labels = label_values(work.texts.get(column), work.n)
             columns[column] = pd.array([labels[p] for p in keep], dtype="string")
     frame = pd.DataFrame(columns)
     return frame.sort_values(["county_code", "year"], kind="stable").reset_index(drop=True)
@@ -665,8 +552,8 @@ def validate_panel(
     mapping = map_headers(raw.headers, "panel")
     make = IssueFactory(raw, mapping)
     issues = [make.from_read_problem(problem) for problem in raw.problems]
-    issues += _header_issues(raw, mapping, make, dictionary=True)
-    positions = _first_positions(mapping)
+    issues += header_issues(raw, mapping, make, dictionary=True)
+    positions = first_positions(mapping)
     texts = {column: raw.frame.iloc[:, position] for column, position in positions.items()}
     for column in required_columns():
         if column not in texts:
@@ -675,9 +562,14 @@ def validate_panel(
     if n == 0:
         issues.append(make.make("file.no_data"))
         return None, ValidationReport(tuple(issues))
-    codes, code_issues = _parse_codes(texts.get("county_code"), n, make)
+    codes, code_issues = parse_codes(texts.get("county_code"), n, make)
     issues += code_issues
-    work = _PanelWork(raw, make, texts, codes, [None] * n, {})
+    header_units = {
+        column: converted
+        for position, converted in mapping.unit_conversions.items()
+        if (column := mapping.columns[position]) is not None
+    }
+    work = _PanelWork(raw, make, texts, codes, [None] * n, {}, header_units)
     issues += _parse_years(work)
     issues += _parse_numbers(work)
     issues += _missing_required_values(work)
@@ -685,7 +577,7 @@ def validate_panel(
     issues += duplicate_issues
     for column in ("county_name", "province"):
         if column in texts:
-            issues += _label_issues(column, texts[column], codes, make)
+            issues += label_issues(column, texts[column], codes, make)
     reform, reform_issues = _check_reform_years(work)
     issues += reform_issues
     issues += _check_shares(work, constraints)
@@ -703,332 +595,3 @@ def validate_panel(
         if codes[p] is not None and work.years[p] is not None and codes[p] not in affected
     ]
     return _typed_panel(work, reform, keep), report
-
-
-# --------------------------------------------------------------------------------------------
-# Long format
-# --------------------------------------------------------------------------------------------
-
-
-def _catalogue_codes() -> tuple[str, ...]:
-    from ylt_eval.metrics.catalogue import catalogue
-
-    return tuple(item.code for item in catalogue())
-
-
-def validate_long(
-    raw: RawTable, known_codes: Iterable[str] | None = None
-) -> tuple[pd.DataFrame | None, ValidationReport]:
-    """Check an indicator-level long table (county × period × indicator → value).
-
-    Headers may be machine names or Chinese (县级行政区划代码, 县（市、区）名称, 年份,
-    指标代码, 数值). The period is a year (``2023``) or a half-year (``2023H1``, ``2023H2``,
-    ``2023年上半年``).
-
-    Parameters
-    ----------
-    raw : RawTable
-        Table read by :func:`ylt_eval.readers.read_table` (not modified).
-    known_codes : iterable of str, optional
-        Accepted indicator codes; by default those of the indicator catalogue.
-
-    Returns
-    -------
-    long : pandas.DataFrame or None
-        Columns ``county_code``, ``county_name``, ``period`` (string: ``"2023"`` or
-        ``"2023H1"``), ``year`` (int64), ``indicator`` (string), ``value`` (float64), sorted by
-        county, period and indicator; rows with a blank value are dropped. Counties with
-        blocking errors are left out; None when an error is not tied to a county.
-    report : ValidationReport
-    """
-    known = tuple(_catalogue_codes() if known_codes is None else known_codes)
-    known_set = set(known)
-    mapping = map_headers(raw.headers, "long")
-    make = IssueFactory(raw, mapping)
-    issues = [make.from_read_problem(problem) for problem in raw.problems]
-    issues += _header_issues(raw, mapping, make, dictionary=False)
-    positions = _first_positions(mapping)
-    texts = {column: raw.frame.iloc[:, position] for column, position in positions.items()}
-    for column in LONG_REQUIRED:
-        if column not in texts:
-            issues.append(
-                make.make(
-                    "column.missing_required",
-                    column=column,
-                    name_zh=column,
-                    name_en=column,
-                    template_zh=column,
-                )
-            )
-    n = len(raw.frame)
-    if n == 0:
-        issues.append(make.make("file.no_data"))
-        return None, ValidationReport(tuple(issues))
-    codes, code_issues = _parse_codes(texts.get("county_code"), n, make)
-    issues += code_issues
-    periods: list[tuple[int, str] | None] = [None] * n
-    for position, text in enumerate(texts["year"].tolist() if "year" in texts else []):
-        owner = codes[position]
-        if is_missing(text):
-            issues.append(
-                make.make("year.missing", position=position, column="year", county_code=owner)
-            )
-            continue
-        period = parse_period(text)
-        if period is None:
-            issues.append(
-                make.make(
-                    "period.invalid",
-                    position=position,
-                    column="year",
-                    value=text,
-                    county_code=owner,
-                )
-            )
-        elif not YEAR_MIN <= period[0] <= YEAR_MAX:
-            issues.append(
-                make.make(
-                    "year.range",
-                    position=position,
-                    column="year",
-                    value=text,
-                    county_code=owner,
-                    low=YEAR_MIN,
-                    high=YEAR_MAX,
-                )
-            )
-        else:
-            periods[position] = period
-    indicators: list[str | None] = [None] * n
-    for position, text in enumerate(texts["indicator"].tolist() if "indicator" in texts else []):
-        owner = codes[position]
-        code = clean_text(text)
-        if is_missing(text):
-            issues.append(
-                make.make(
-                    "indicator.missing", position=position, column="indicator", county_code=owner
-                )
-            )
-        elif code not in known_set:
-            close = close_matches(code, known)
-            suggest = (
-                (
-                    f"最接近的指标代码：{'、'.join(close)}",
-                    f"closest known codes: {', '.join(close)}",
-                )
-                if close
-                else ("请使用指标目录中的代码", "use a code from the indicator catalogue")
-            )
-            issues.append(
-                make.make(
-                    "indicator.unknown",
-                    position=position,
-                    column="indicator",
-                    value=text,
-                    county_code=owner,
-                    suggest_zh=suggest[0],
-                    suggest_en=suggest[1],
-                )
-            )
-        else:
-            indicators[position] = code
-    values = np.full(n, np.nan)
-    blank_value: set[int] = set()
-    if "value" in texts:
-        values, problems = parse_numeric_column(texts["value"], allow_percent=True)
-        for position, problem in sorted(problems.items()):
-            hint = SPECIAL_HINTS["excel_error"] if problem == "excel_error" else None
-            issues.append(
-                make.make(
-                    "value.non_numeric",
-                    position=position,
-                    column="value",
-                    value=texts["value"].iloc[position],
-                    county_code=codes[position],
-                    hint=hint,
-                    name_zh="数值",
-                    name_en="value",
-                )
-            )
-        for position, text in enumerate(texts["value"].tolist()):
-            if is_missing(text):
-                blank_value.add(position)
-                issues.append(
-                    make.make(
-                        "value.missing",
-                        position=position,
-                        column="value",
-                        county_code=codes[position],
-                        indicator=clean_text(texts["indicator"].iloc[position])
-                        if "indicator" in texts
-                        else "",
-                    )
-                )
-    by_key: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for position in range(n):
-        if codes[position] and periods[position] and indicators[position]:
-            by_key[(codes[position], periods[position][1], indicators[position])].append(position)
-    for (code, period, indicator), rows in by_key.items():
-        if len(rows) > 1:
-            shown = _row_list(raw, rows)
-            for position in rows:
-                issues.append(
-                    make.make(
-                        "county_period_indicator.duplicate",
-                        position=position,
-                        column="indicator",
-                        value=indicator,
-                        county_code=code,
-                        period=period,
-                        indicator=indicator,
-                        rows=shown,
-                    )
-                )
-    if "county_name" in texts:
-        issues += _label_issues("county_name", texts["county_name"], codes, make)
-    report = ValidationReport(tuple(issues))
-    if report.file_level_errors:
-        return None, report
-    affected = set(report.affected_counties())
-    keep = [
-        p
-        for p in range(n)
-        if codes[p] is not None
-        and codes[p] not in affected
-        and periods[p] is not None
-        and indicators[p] is not None
-        and p not in blank_value
-    ]
-    names = _label_values(texts.get("county_name"), n)
-    frame = pd.DataFrame(
-        {
-            "county_code": pd.array([codes[p] for p in keep], dtype="string"),
-            "county_name": pd.array([names[p] for p in keep], dtype="string"),
-            "period": pd.array([periods[p][1] for p in keep], dtype="string"),  # type: ignore[index]
-            "year": np.array([periods[p][0] for p in keep], dtype="int64"),  # type: ignore[index]
-            "indicator": pd.array([indicators[p] for p in keep], dtype="string"),
-            "value": values[keep].astype("float64"),
-        }
-    )
-    frame = frame.sort_values(["county_code", "period", "indicator"], kind="stable")
-    return frame.reset_index(drop=True), report
-
-
-# --------------------------------------------------------------------------------------------
-# Format detection and one-call loading
-# --------------------------------------------------------------------------------------------
-
-
-def detect_format(raw: RawTable) -> InputFormat:
-    """Tell the long format (has indicator and value columns) from the wide panel.
-
-    Parameters
-    ----------
-    raw : RawTable
-
-    Returns
-    -------
-    {"panel", "long"}
-    """
-    mapped = set(map_headers(raw.headers, "long").columns)
-    return "long" if {"indicator", "value"} <= mapped else "panel"
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedInput:
-    """Result of :func:`load_input`.
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        File read.
-    sha256 : str or None
-        SHA-256 of the file's bytes (None when the file was refused for its size).
-    format : {"panel", "long"} or None
-        Detected format; None when the file could not be read.
-    panel : pandas.DataFrame or None
-        Typed wide panel (format "panel"), see :func:`validate_panel`.
-    long : pandas.DataFrame or None
-        Typed long table (format "long"), see :func:`validate_long`.
-    encoding : str or None
-        Text encoding of a CSV file.
-    sheets : tuple of str
-        Worksheets read.
-    """
-
-    path: Path
-    sha256: str | None
-    format: InputFormat | None = None
-    panel: pd.DataFrame | None = None
-    long: pd.DataFrame | None = None
-    encoding: str | None = None
-    sheets: tuple[str, ...] = ()
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_input(
-    path: str | Path,
-    *,
-    sheet: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    share_constraints: Iterable[ShareConstraintLike] | None = None,
-    known_codes: Iterable[str] | None = None,
-) -> tuple[LoadedInput, ValidationReport]:
-    """Read a file, detect its format and validate it.
-
-    A file that cannot be read (empty, binary, undecodable, malformed, macro-enabled, too
-    large ...) gives a report with one file-level error instead of an exception.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        ``.csv``, ``.xlsx`` or ``.parquet`` file.
-    sheet : str, optional
-        Worksheet to read (xlsx only).
-    max_bytes : int, default 50 MB
-        Larger files are refused before parsing.
-    share_constraints : iterable of ShareConstraint, optional
-        Passed to :func:`validate_panel`.
-    known_codes : iterable of str, optional
-        Passed to :func:`validate_long`.
-
-    Returns
-    -------
-    loaded : LoadedInput
-    report : ValidationReport
-
-    Raises
-    ------
-    ParameterError
-        The path does not exist, its extension is not supported, or Parquet support is not
-        installed (problems of the call, not of the data).
-    """
-    path = Path(path)
-    try:
-        raw = read_table(path, sheet=sheet, max_bytes=max_bytes)
-    except InputFileError as exc:
-        sha = file_sha256(path) if path.stat().st_size <= max_bytes else None
-        issue = issue_from_read_problem(exc.problem, path.name)
-        return LoadedInput(path=path, sha256=sha), ValidationReport((issue,))
-    sha = file_sha256(path)
-    kind = detect_format(raw)
-    common = {
-        "path": path,
-        "sha256": sha,
-        "format": kind,
-        "encoding": raw.encoding,
-        "sheets": raw.sheets,
-    }
-    if kind == "long":
-        long, report = validate_long(raw, known_codes)
-        return LoadedInput(long=long, **common), report
-    panel, report = validate_panel(raw, share_constraints=share_constraints)
-    return LoadedInput(panel=panel, **common), report

@@ -200,6 +200,38 @@ class ValidationReport:
         """Sorted county codes with at least one blocking issue."""
         return tuple(sorted({i.county_code for i in self.errors if i.county_code is not None}))
 
+    def blocked_summary(self, lang: Literal["zh", "en"] = "zh") -> str:
+        """Which counties are withheld from publication and why (one line each), or "".
+
+        Each line names the county, the rules it breaks and the first place (file, sheet,
+        row, column), so a batch run can say why a county's report was not rendered.
+        """
+        lines = []
+        for code in self.affected_counties():
+            errors = [issue for issue in self.errors if issue.county_code == code]
+            first = errors[0]
+            where = ", ".join(
+                part
+                for part in (
+                    first.file,
+                    first.sheet or "",
+                    "" if first.row is None else f"{_TEXT_LABELS[lang]['row']} {first.row}",
+                    first.column or "",
+                )
+                if part
+            )
+            rules = ", ".join(sorted({issue.rule for issue in errors}))
+            if lang == "zh":
+                lines.append(
+                    f"县 {code} 不出报告：{len(errors)} 个阻断性错误（{rules}），首个位于 {where}"
+                )
+            else:
+                lines.append(
+                    f"county {code} not rendered: {len(errors)} blocking error(s) ({rules}), "
+                    f"first at {where}"
+                )
+        return "\n".join(lines)
+
     def rules(self) -> tuple[str, ...]:
         """Sorted distinct rule codes present in the report."""
         return tuple(sorted({issue.rule for issue in self.issues}))
@@ -269,10 +301,10 @@ class ValidationReport:
                     issue.rule,
                 ]
             )
-        # The rule code is last and never shortened: it is what people search for.
+        # The file and the rule code are never shortened: they are what people search for.
         widths = [
             max(_display_width(line[k]) for line in table)
-            if key == "rule"
+            if key in {"file", "rule"}
             else min(_MAX_CELL_WIDTH, max(_display_width(line[k]) for line in table))
             for k, key in enumerate(keys)
         ]

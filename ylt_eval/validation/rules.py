@@ -9,21 +9,14 @@ and the tests rely on codes rather than on text.
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
-import numpy as np
-import pandas as pd
-
 from ylt_eval.errors import ParameterError
 from ylt_eval.readers import HeaderMapping, RawTable, ReadProblem, header_text
 from ylt_eval.schema import column_spec, data_dictionary
+from ylt_eval.validation.parsing import clean_text, close_matches, format_number
 from ylt_eval.validation.report import Severity, ValidationIssue
 
 #: Accepted calendar years.
@@ -37,16 +30,6 @@ JUMP_FACTOR = 3.0
 
 #: Jumps between values both below this magnitude are not flagged (small counts vary a lot).
 JUMP_MIN_MAGNITUDE = 20.0
-
-#: Texts meaning "no value" (compared after NFKC and case folding).
-MISSING_MARKERS = frozenset({"", "-", "--", "—", "——", "/", "na", "n/a", "null", "none", "nan"})
-
-_EXCEL_ERRORS = frozenset(
-    {"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#n/a", "#spill!", "#calc!"}
-)
-_PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?")
-_PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
 
 
 class ShareConstraintLike(Protocol):
@@ -110,6 +93,26 @@ RULES: dict[str, Rule] = dict(
             "header '{header}' announces unit '{unit}' but the dictionary unit is '{expected}'",
             "把数值换算为“{expected}”，并使用模板表头「{template_zh}」",
             "convert the values to '{expected}' and use the template header '{template_zh}'",
+        ),
+        _rule(
+            "unit.converted",
+            "warning",
+            "表头「{header}」标明单位“{unit}”，数据字典单位为“{expected}”：已假定本列所有值以"
+            "“{unit}”填写，并{how_zh}换算为“{expected}”",
+            "header '{header}' announces '{unit}' where the dictionary uses '{expected}': "
+            "assumed every value of the column is in '{unit}' and {how_en} to convert to "
+            "'{expected}'",
+            "若假定有误，请把表头改为「{template_zh}」并按该单位填写",
+            "if that is wrong, use the header '{template_zh}' and enter values in that unit",
+        ),
+        _rule(
+            "value.unit_converted",
+            "warning",
+            "「{name_zh}」的值“{value}”带单位“{unit}”：已{how_zh}换算为 {converted}{expected}",
+            "'{name_en}' value '{value}' carries the unit '{unit}': {how_en} to give "
+            "{converted} {expected}",
+            "单元格只填数字，单位以表头为准（“{expected}”）",
+            "enter plain numbers; the unit is the header's ('{expected}')",
         ),
         _rule(
             "column.missing_required",
@@ -299,10 +302,12 @@ RULES: dict[str, Rule] = dict(
         _rule(
             "rate.looks_like_share",
             "warning",
-            "「{name_zh}」所有值都不超过 1，可能按小数而非百分数填写",
-            "all values of '{name_en}' are at most 1: probably shares, not percentages",
-            "按百分数填写（0.35 应写作 35）",
-            "enter percentages (0.35 should be 35)",
+            "「{name_zh}」所有值都不超过 1：已假定按小数（比例）填写，并乘以 100 换算为百分数",
+            "all values of '{name_en}' are at most 1: assumed they are shares (0–1) and "
+            "multiplied them by 100 to give percentages",
+            "按百分数填写（0.35 应写作 35）；若确为小于 1% 的百分数，请带 % 号填写（如 0.8%）",
+            "enter percentages (0.35 should be 35); if they really are percentages below 1, "
+            "write them with a % sign (e.g. 0.8%)",
         ),
         _rule(
             "indicator.missing",
@@ -357,6 +362,11 @@ SPECIAL_HINTS: dict[str, tuple[str, str]] = {
     "excel_error": (
         "单元格是公式错误值：请在源工作簿中修正公式",
         "the cell holds a formula error value: fix the formula in the source workbook",
+    ),
+    "unit": (
+        "单元格所带单位与本列单位“{unit}”不是同一类量：只填数字，单位以表头为准",
+        "the unit in the cell measures something else than this column's '{unit}': enter "
+        "plain numbers; the unit is the header's",
     ),
     "percent": (
         "只有比率列可以带 %；本列单位为“{unit}”",
@@ -425,154 +435,6 @@ PLAUSIBILITY_RANGES: tuple[PlausibilityRange, ...] = (
         32.0,
     ),
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Parsing text cells
-# --------------------------------------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    """NFKC-normalised text without surrounding whitespace (full-width digits become ASCII)."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def is_missing(text: str) -> bool:
-    """True for blank cells and the usual "no value" markers (``-``, ``/``, ``NA`` ...)."""
-    return clean_text(text).casefold() in MISSING_MARKERS
-
-
-@dataclass(frozen=True)
-class ParsedNumber:
-    """Result of parsing one numeric cell: a value, nothing (missing), or a problem.
-
-    ``problem`` is None, ``"non_numeric"``, ``"excel_error"`` or ``"percent"``.
-    """
-
-    value: float | None
-    problem: str | None = None
-
-
-def parse_number(text: str, *, allow_percent: bool) -> ParsedNumber:
-    """Parse a number written by hand.
-
-    Accepts thousands separators in proper groups (``1,234``, ``1，234`` and ``1 234``),
-    full-width digits, scientific notation, and a trailing ``%`` when ``allow_percent``
-    (the number is kept as written: ``"12.5%"`` → 12.5).
-
-    Parameters
-    ----------
-    text : str
-    allow_percent : bool
-        Whether a trailing percent sign is accepted (rate columns).
-
-    Returns
-    -------
-    ParsedNumber
-    """
-    cleaned = clean_text(text)
-    folded = cleaned.casefold()
-    if folded in MISSING_MARKERS:
-        return ParsedNumber(None)
-    if folded in _EXCEL_ERRORS:
-        return ParsedNumber(None, "excel_error")
-    if cleaned.endswith("%"):
-        if not allow_percent:
-            return ParsedNumber(None, "percent")
-        cleaned = cleaned[:-1].rstrip()
-    if _GROUPED_NUMBER.fullmatch(cleaned):
-        cleaned = cleaned.replace(",", "").replace(" ", "")
-    if not _PLAIN_NUMBER_RE.fullmatch(cleaned):
-        return ParsedNumber(None, "non_numeric")
-    value = float(cleaned)
-    if not math.isfinite(value):
-        return ParsedNumber(None, "non_numeric")
-    return ParsedNumber(value)
-
-
-def parse_numeric_column(
-    texts: pd.Series, *, allow_percent: bool
-) -> tuple[np.ndarray, dict[int, str]]:
-    """Parse a column of text cells.
-
-    Returns
-    -------
-    values : numpy.ndarray of float64
-        NaN where missing or not a number.
-    problems : dict of int to str
-        Row position → problem code (see :class:`ParsedNumber`).
-    """
-    strings = texts.astype("string").fillna("")
-    values = np.full(len(strings), np.nan)
-    # Fast vectorised tiers for plain and properly grouped numbers ("1,234"); every other cell
-    # goes through parse_number, which also decides what is missing and what is an error.
-    plain = strings.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
-    grouped = ~plain & strings.str.fullmatch(_GROUPED_NUMBER.pattern).to_numpy(dtype=bool)
-    values[plain] = strings[plain].astype("float64").to_numpy()
-    values[grouped] = (
-        strings[grouped].str.replace(r"[, ]", "", regex=True).astype("float64").to_numpy()
-    )
-    slow = ~np.isfinite(values) & (strings.to_numpy(dtype=object) != "")
-    problems: dict[int, str] = {}
-    texts_array = strings.to_numpy(dtype=object)
-    for position in np.flatnonzero(slow):
-        parsed = parse_number(texts_array[position], allow_percent=allow_percent)
-        if parsed.problem is not None:
-            problems[int(position)] = parsed.problem
-        elif parsed.value is not None:
-            values[position] = parsed.value
-        else:
-            values[position] = np.nan
-    return values, problems
-
-
-def parse_whole_year(text: str) -> int | None:
-    """Parse ``"2023"``, ``"2023年"`` or ``"2023.0"`` as 2023; anything else gives None."""
-    cleaned = clean_text(text).removesuffix("年").strip()
-    if re.fullmatch(r"\d{4}(?:\.0+)?", cleaned):
-        return int(cleaned.split(".")[0])
-    return None
-
-
-_HALF_YEAR = re.compile(r"(\d{4})\s*(?:年)?\s*[-_ ]?\s*(?:h([12])|([上下])半年)")
-
-
-def parse_period(text: str) -> tuple[int, str] | None:
-    """Parse a year or half-year period.
-
-    ``"2023"`` → (2023, "2023"); ``"2023H1"``, ``"2023-h1"``, ``"2023年上半年"`` →
-    (2023, "2023H1"); ``"2023年下半年"`` → (2023, "2023H2"). Anything else gives None.
-    """
-    year = parse_whole_year(text)
-    if year is not None:
-        return year, str(year)
-    match = _HALF_YEAR.fullmatch(clean_text(text).casefold())
-    if match is None:
-        return None
-    half = match.group(2) or ("1" if match.group(3) == "上" else "2")
-    return int(match.group(1)), f"{match.group(1)}H{half}"
-
-
-def clean_county_code(text: str) -> str:
-    """County code as written, NFKC-normalised, without a leading apostrophe (Excel's text mark)."""
-    return clean_text(text).removeprefix("'").strip()
-
-
-def is_valid_county_code(code: str) -> bool:
-    """True for exactly six ASCII digits."""
-    return bool(re.fullmatch(r"[0-9]{6}", code))
-
-
-def close_matches(word: str, candidates: Sequence[str], n: int = 3) -> list[str]:
-    """Closest candidates to a misspelt word (difflib), best first."""
-    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
-
-
-def format_number(value: float) -> str:
-    """Short human form of a number (no spurious decimals)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.6g}" if abs(value) >= 1e6 else f"{value:.6g}"
 
 
 # --------------------------------------------------------------------------------------------
