@@ -761,8 +761,9 @@ def test_long_format_periods_and_values(tmp_path):
     long, report = run_long(tmp_path)
     assert report.rules() == ("value.missing",)
     assert only(report, "value.missing").row == 6
-    assert list(long.columns) == ["county_code", "county_name", "period", "year", "indicator",
-                                  "value"]  # fmt: skip
+    assert list(long.columns) == ["county_code", "county_name", "province", "period", "year",
+                                  "indicator", "value"]  # fmt: skip
+    assert long["province"].isna().all()  # optional column, absent here
     assert long["county_code"].tolist() == ["110101", "350125", "350125", "350125"]
     assert long["period"].tolist() == ["2023H1", "2022", "2023H1", "2023H2"]
     assert long["year"].tolist() == [2023, 2022, 2023, 2023]
@@ -796,6 +797,24 @@ def test_long_format_errors(tmp_path):
     assert [i.row for i in duplicates] == [5, 8, 9]
     assert report.affected_counties() == ("110101", "350125")
     assert long is not None and len(long) == 0
+
+
+def test_long_format_keeps_province_and_checks_it_per_county(tmp_path):
+    header = ["县级行政区划代码", "县区名称", "省份", "年份", "指标代码", "数值"]
+    rows = [
+        ["350125", "永泰县", "福建省", "2022", "primary_visit_share", "50"],
+        ["350125", "永泰县", "福建省", "2023", "primary_visit_share", "52"],
+        ["350124", "闽清县", "福建省", "2023", "primary_visit_share", "48"],
+        ["350128", "平潭县", "福建", "2023", "primary_visit_share", "47"],
+        ["350128", "平潭县", "福建省", "2022", "primary_visit_share", "46"],
+        ["350128", "平潭县", "福建省", "2021", "primary_visit_share", "45"],
+    ]
+    raw = read_table(write_csv(tmp_path / "long.csv", header, rows))
+    long, report = validate_long(raw)
+    assert long["province"].dropna().unique().tolist() == ["福建省"]
+    issue = only(report, "province.inconsistent")
+    assert (issue.row, issue.column, issue.county_code) == (5, "province", "350128")
+    assert report.affected_counties() == ("350128",)
 
 
 def test_long_format_missing_column_is_file_level(tmp_path):

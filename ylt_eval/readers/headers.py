@@ -24,6 +24,7 @@ Vocabulary = Literal["panel", "long"]
 LONG_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "county_code": ("county_code", "县级行政区划代码", "县区代码", "County code"),
     "county_name": ("county_name", "县（市、区）名称", "县区名称", "County name"),
+    "province": ("province", "省份", "省", "Province"),
     "year": ("year", "period", "年份", "期间", "统计期", "Year", "Period"),
     "indicator": ("indicator", "indicator_code", "指标代码", "指标", "Indicator"),
     "value": ("value", "数值", "值", "Value"),

@@ -35,7 +35,7 @@ from ylt_eval.validation.rules import (
     IssueFactory,
 )
 
-#: Required columns of the long format (``county_name`` is optional).
+#: Required columns of the long format (``county_name`` and ``province`` are optional).
 LONG_REQUIRED: tuple[str, ...] = ("county_code", "year", "indicator", "value")
 
 
@@ -64,7 +64,8 @@ def validate_long(
     Returns
     -------
     long : pandas.DataFrame or None
-        Columns ``county_code``, ``county_name``, ``period`` (string: ``"2023"`` or
+        Columns ``county_code``, ``county_name``, ``province`` (optional in the input; blank
+        when absent), ``period`` (string: ``"2023"`` or
         ``"2023H1"``), ``year`` (int64), ``indicator`` (string), ``value`` (float64), sorted by
         county, period and indicator; rows with a blank value are dropped. Counties with
         blocking errors are left out; None when an error is not tied to a county.
@@ -213,8 +214,9 @@ def validate_long(
                         rows=shown,
                     )
                 )
-    if "county_name" in texts:
-        issues += label_issues("county_name", texts["county_name"], codes, make)
+    for label in ("county_name", "province"):
+        if label in texts:
+            issues += label_issues(label, texts[label], codes, make)
     report = ValidationReport(tuple(issues))
     if report.file_level_errors:
         return None, report
@@ -229,10 +231,12 @@ def validate_long(
         and p not in blank_value
     ]
     names = label_values(texts.get("county_name"), n)
+    provinces = label_values(texts.get("province"), n)
     frame = pd.DataFrame(
         {
             "county_code": pd.array([codes[p] for p in keep], dtype="string"),
             "county_name": pd.array([names[p] for p in keep], dtype="string"),
+            "province": pd.array([provinces[p] for p in keep], dtype="string"),
             "period": pd.array([periods[p][1] for p in keep], dtype="string"),  # type: ignore[index]
             "year": np.array([periods[p][0] for p in keep], dtype="int64"),  # type: ignore[index]
             "indicator": pd.array([indicators[p] for p in keep], dtype="string"),
