@@ -82,7 +82,9 @@ def test_demo_county_report_has_every_section_filled(demo_panel_path, demo_data)
     leaves = _leaves(CountyReport(analysis), SECTIONS)
     kinds = [leaf["kind"] for leaf in leaves]
     assert kinds[0] == "document"
-    assert kinds.count("figure") == len(analysis.trends) + 1  # trends + event study
+    assert analysis.counterfactual is not None and analysis.bacon is not None
+    # trends + event study + the county's own synthetic-DiD path and placebo charts
+    assert kinds.count("figure") == len(analysis.trends) + 3
     assert all(leaf["rows"] for leaf in leaves if leaf["kind"] == "table")
     headline = next(leaf for leaf in leaves if leaf["kind"] == "table")
     ranks = [row[6] for row in headline["rows"]]
@@ -97,6 +99,7 @@ def test_english_report_has_no_chinese_apart_from_names(demo_panel_path, demo_da
     analysis = analyse_county(params, data=demo_data)
     county = analysis.county
     names = {county.name, county.province, county.consortium_name}
+    names |= set(analysis.data.counties["county_name"].dropna())  # donor counties are named
     leaves = _leaves(CountyReport(analysis), SECTIONS)
     banner = leaves[0]["banner"]
     texts = [t.replace("示例数据（合成）", "") for t in _texts(leaves, skip={banner})]

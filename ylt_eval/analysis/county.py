@@ -10,6 +10,13 @@ import pandas as pd
 from ylt_eval.analysis.checklist import CountyIntegration, county_integration
 from ylt_eval.analysis.comparison import MIN_PEERS, peer_summary, rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
+from ylt_eval.analysis.counterfactual import (
+    BaconDiagnostic,
+    CounterfactualUnavailable,
+    CountyCounterfactual,
+    county_counterfactual,
+    province_bacon,
+)
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
 from ylt_eval.analysis.scorecard import CountyAssessment, assess_county
@@ -57,6 +64,14 @@ class CountyAnalysis:
         Scorecard by dimension, referrals, finance by level, warnings and composite scores.
     integration : CountyIntegration
         Integration checklist scores (or why there are none).
+    counterfactual : CountyCounterfactual or None
+        The county's own synthetic-DiD estimate with its placebo distribution.
+    counterfactual_unavailable : CounterfactualUnavailable or None
+        Why there is no county estimate (None when there is one).
+    bacon : BaconDiagnostic or None
+        Goodman-Bacon decomposition of the province's TWFE coefficient (shown beside TWFE).
+    bacon_unavailable : ImpactUnavailable or None
+        Why there is no decomposition.
     """
 
     params: CountyReportParameters
@@ -71,6 +86,10 @@ class CountyAnalysis:
     config: ReportConfig
     assessment: CountyAssessment
     integration: CountyIntegration
+    counterfactual: CountyCounterfactual | None = None
+    counterfactual_unavailable: CounterfactualUnavailable | None = None
+    bacon: BaconDiagnostic | None = None
+    bacon_unavailable: ImpactUnavailable | None = None
 
 
 def analyse_county(
@@ -78,6 +97,8 @@ def analyse_county(
     *,
     data: AssessmentData | None = None,
     impact: ImpactEstimate | None = None,
+    counterfactual: CountyCounterfactual | CounterfactualUnavailable | None = None,
+    bacon: BaconDiagnostic | ImpactUnavailable | None = None,
 ) -> CountyAnalysis:
     """Compute the county report's numbers.
 
@@ -90,6 +111,12 @@ def analyse_county(
         otherwise.
     impact : ImpactEstimate, optional
         Province-level estimate computed once per run; estimated here otherwise.
+    counterfactual : CountyCounterfactual or CounterfactualUnavailable, optional
+        The county's own estimate (or why there is none) from
+        :func:`~ylt_eval.analysis.counterfactual.province_counterfactuals`, computed once per
+        run; estimated here otherwise.
+    bacon : BaconDiagnostic or ImpactUnavailable, optional
+        The province's Bacon decomposition computed once per run; computed here otherwise.
 
     Raises
     ------
@@ -142,6 +169,10 @@ def analyse_county(
         config,
         n_peers=n_peers,
     )
+    if counterfactual is None:
+        counterfactual = _county_counterfactual(data, county, params.year, config.impact_outcome)
+    if bacon is None:
+        bacon = _province_bacon(data, county.province, params.year, config.impact_outcome)
     return CountyAnalysis(
         params=params,
         county=county,
@@ -155,7 +186,36 @@ def analyse_county(
         config=config,
         assessment=assessment,
         integration=integration,
+        counterfactual=_value(counterfactual, CountyCounterfactual),
+        counterfactual_unavailable=_value(counterfactual, CounterfactualUnavailable),
+        bacon=_value(bacon, BaconDiagnostic),
+        bacon_unavailable=_value(bacon, ImpactUnavailable),
     )
+
+
+def _county_counterfactual(
+    data: AssessmentData, county: CountyInfo, year: int, outcome: str
+) -> CountyCounterfactual | CounterfactualUnavailable:
+    try:
+        return county_counterfactual(data, county, year, outcome)
+    except CounterfactualUnavailable as reason:
+        return reason
+
+
+def _province_bacon(
+    data: AssessmentData, province: str, year: int, outcome: str
+) -> BaconDiagnostic | ImpactUnavailable:
+    if not province:
+        return ImpactUnavailable("no_province")
+    try:
+        return province_bacon(data, province, year, outcome)
+    except ImpactUnavailable as reason:
+        return reason
+
+
+def _value(outcome: object, kind: type) -> object:
+    """``outcome`` if it is a ``kind`` (an estimate or the reason there is none), else None."""
+    return outcome if isinstance(outcome, kind) else None
 
 
 def _with_checklist_values(

@@ -25,6 +25,11 @@ from ylt_eval.report.common_sections import (
     indicator_unit,
     parameters_text,
 )
+from ylt_eval.report.counterfactual_sections import (
+    bacon_section,
+    counterfactual_methods_text,
+    counterfactual_section,
+)
 from ylt_eval.report.elements import (
     BulletList,
     Document,
@@ -230,9 +235,22 @@ class CountyReport:
         return integration_section(a.integration, a.params.year, self.t)
 
     def impact(self) -> Section:
-        """Province-level event study of the reform."""
+        """Province-level event study, its Bacon diagnostic and the county's own estimate."""
         a = self.analysis
-        return impact_section(a.impact, a.impact_unavailable, self.t, heading_key="section_impact")
+        province = impact_section(
+            a.impact, a.impact_unavailable, self.t, heading_key="section_impact"
+        )
+        return section(
+            *province.children,
+            # TWFE appears only beside an event study, and its decomposition with it.
+            bacon_section(a.bacon, a.bacon_unavailable, self.t) if a.impact is not None else None,
+            counterfactual_section(
+                a.counterfactual,
+                a.counterfactual_unavailable,
+                self.t,
+                a.county.name or a.county.code,
+            ),
+        )
 
     def methods(self) -> Section:
         """Methods note, provenance of the numbers and indicator definitions."""
@@ -273,6 +291,7 @@ class CountyReport:
                         draws=BOOTSTRAP_DRAWS,
                         seed=BOOTSTRAP_SEED,
                     ),
+                    counterfactual_methods_text(t),
                     t(
                         "methods_provenance",
                         version=ylt_eval.__version__,
