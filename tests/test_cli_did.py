@@ -159,3 +159,149 @@ def test_bacon_types_weights_and_twfe(capsys, tmp_path, repo_root):
         assert rows[name]["weight"] == pytest.approx(weight, abs=5e-5)
         assert rows[name]["estimate"] == pytest.approx(estimate, abs=5e-5)
     assert sum(row["weight"] for row in out["by"]) == pytest.approx(1.0, abs=1e-12)
+
+
+# --- synthetic DiD and synthetic control (one treated unit) ---------------------------------
+
+# R synthdid 0.0.9 on california_prop99 (reference.json["prop99_sdid"]; see test_synthetic.py).
+PROP99 = {"sdid": -15.603828, "sc": -19.619663}
+PROP99_ARGS = ["--yname", "PacksPerCapita", "--tname", "Year", "--idname", "State", "--gname", "g"]
+
+
+def prop99_with_cohorts(repo_root, **cohorts):
+    import pandas as pd
+
+    data = pd.read_csv(repo_root / "tests" / "data" / "california_prop99.csv", sep=";")
+    data["g"] = data["State"].map({"California": 1989, **cohorts}).fillna(0).astype(int)
+    return data
+
+
+@pytest.fixture(scope="module")
+def prop99_path(repo_root, tmp_path_factory):
+    path = tmp_path_factory.mktemp("prop99") / "prop99.csv"
+    prop99_with_cohorts(repo_root).to_csv(path, index=False)
+    return path
+
+
+def run_synthetic(path, estimator, *options):
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["did", str(path), *PROP99_ARGS, "--estimator", estimator, *options])
+    assert code == EXIT_OK
+    return json.loads(buffer.getvalue())
+
+
+@pytest.fixture(scope="module")
+def prop99_cli(prop99_path):
+    return {
+        "sdid": run_synthetic(prop99_path, "sdid", "--aggregate", "dynamic"),
+        "sc": run_synthetic(prop99_path, "sc"),
+    }
+
+
+@pytest.mark.parametrize("method", ["sdid", "sc"])
+def test_synthetic_estimates_match_synthdid_and_the_library(repo_root, prop99_cli, method):
+    from ylt_eval.models import synthetic_did
+
+    out = prop99_cli[method]
+    assert out["estimator"] == method
+    assert out["overall"]["estimate"] == pytest.approx(PROP99[method], abs=TOL)
+    fit = synthetic_did(
+        prop99_with_cohorts(repo_root),
+        "PacksPerCapita",
+        "Year",
+        "State",
+        "California",
+        1989,
+        method=method,
+    )
+    assert out["overall"]["estimate"] == pytest.approx(fit.att, abs=1e-12)
+    assert out["overall"]["std_error"] == pytest.approx(fit.placebo.standard_error, abs=1e-12)
+    assert out["placebo"]["p_value"] == pytest.approx(fit.placebo.p_value, abs=1e-12)
+    # 38 placebo states: the rank p-value lies on the grid k / 39.
+    p_value = out["placebo"]["p_value"]
+    assert 1 / 39 <= p_value <= 1
+    assert p_value * 39 == pytest.approx(round(p_value * 39), abs=1e-9)
+    assert out["placebo"]["n_placebos"] == 38 and out["n_donors"] == 38
+    weights = {row["unit"]: row["weight"] for row in out["unit_weights"]}
+    assert weights == pytest.approx(fit.unit_weights.to_dict(), abs=1e-12)
+    assert sum(weights.values()) == pytest.approx(1.0, abs=1e-9)
+    assert out["pre_fit"]["rmspe"] == pytest.approx(fit.fit_statistics["pre_rmspe"], abs=1e-12)
+    assert out["pre_fit"]["n_pre_periods"] == 19
+    assert (out["treated_unit"], out["treatment_time"]) == ("California", 1989)
+    assert [row["time"] for row in out["path"]] == list(range(1970, 2001))
+
+
+def test_synthetic_json_keys(prop99_cli):
+    sdid, sc = prop99_cli["sdid"], prop99_cli["sc"]
+    common = {
+        "estimator",
+        "settings",
+        "overall",
+        "treated_unit",
+        "treatment_time",
+        "n_donors",
+        "excluded_treated_units",
+        "pre_fit",
+        "placebo",
+        "unit_weights",
+        "path",
+        "notes",
+    }
+    assert set(sc) == common
+    assert set(sdid) == common | {"by", "time_weights"}
+    assert set(sdid["overall"]) == {"estimate", "std_error"}
+    assert set(sdid["placebo"]) >= {"p_value", "rmspe_ratio_p_value", "n_placebos"}
+    assert set(sdid["pre_fit"]) == {"rmspe", "r2", "n_pre_periods"}
+    assert [row["time"] for row in sdid["by"]] == list(range(1989, 2001))
+    assert all({"time", "estimate", "std_error"} <= set(row) for row in sdid["by"])
+    # The overall effect is the mean of the per-period effects.
+    mean = sum(row["estimate"] for row in sdid["by"]) / len(sdid["by"])
+    assert mean == pytest.approx(sdid["overall"]["estimate"], abs=1e-9)
+    assert sum(row["weight"] for row in sdid["time_weights"]) == pytest.approx(1.0, abs=1e-9)
+    assert sdid["settings"]["donor_pool"].startswith("never treated")
+
+
+def test_synthetic_donor_pool_is_never_and_not_yet_treated(repo_root, tmp_path):
+    from ylt_eval.models import synthetic_did
+
+    # Nevada treated after the panel ends: a donor. Utah treated in 1995: not a donor.
+    data = prop99_with_cohorts(repo_root, Nevada=2005, Utah=1995)
+    path = tmp_path / "staggered.csv"
+    data.to_csv(path, index=False)
+    out = run_synthetic(path, "sdid", "--treated-unit", "California")
+    assert out["n_donors"] == 37 and out["excluded_treated_units"] == ["Utah"]
+    assert "Nevada" in {row["unit"] for row in out["unit_weights"]}
+    donors = sorted(set(data["State"]) - {"California", "Utah"})
+    fit = synthetic_did(data, "PacksPerCapita", "Year", "State", "California", 1989, donors=donors)
+    assert out["overall"]["estimate"] == pytest.approx(fit.att, abs=1e-12)
+
+
+def test_synthetic_refusals_are_clear(capsys, repo_root, tmp_path, prop99_path):
+    data = prop99_with_cohorts(repo_root, Utah=1995)
+    path = tmp_path / "two.csv"
+    data.to_csv(path, index=False)
+    code = main(["did", str(path), *PROP99_ARGS, "--estimator", "sc"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "one treated unit" in err and "2 units are treated" in err and "--treated-unit" in err
+    code = main(["did", str(path), *PROP99_ARGS, "--estimator", "sc", "--treated-unit", "Texas"])
+    assert code == EXIT_USAGE
+    assert "--treated-unit Texas is not treated within the panel" in capsys.readouterr().err
+    code = main(
+        ["did", str(prop99_path), *PROP99_ARGS, "--estimator", "sdid", "--aggregate", "group"]
+    )
+    assert code == EXIT_USAGE
+    assert "simple or dynamic" in capsys.readouterr().err
+    code = main(["did", str(prop99_path), *PROP99_ARGS, "--treated-unit", "California"])
+    assert code == EXIT_USAGE
+    assert "--treated-unit is available for --estimator sdid and sc" in capsys.readouterr().err
+    never = prop99_with_cohorts(repo_root, California=0)
+    path = tmp_path / "never.csv"
+    never.to_csv(path, index=False)
+    code = main(["did", str(path), *PROP99_ARGS, "--estimator", "sdid"])
+    assert code == EXIT_USAGE
+    assert "no unit of 'State' is treated" in capsys.readouterr().err

@@ -20,7 +20,7 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ylt-eval`` (exposed for documentation and tests)."""
     import ylt_eval
-    from ylt_eval.cli import did, reports
+    from ylt_eval.cli import did, indicators, reports
 
     parser = argparse.ArgumentParser(
         prog="ylt-eval",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     reports.add_commands(subparsers)
     did.add_command(subparsers)
+    indicators.add_command(subparsers)
     return parser
 
 

@@ -4,6 +4,13 @@ Argument names follow R ``did``. Every estimator's result is turned into the sam
 ``overall: {estimate, std_error}`` always; ``att_gt`` for Callaway–Sant'Anna; ``by`` for
 aggregations other than simple (keyed ``e``, ``group`` or ``time``) and for the Bacon
 decomposition (``type, weight, estimate``).
+
+``sdid`` and ``sc`` (synthetic DiD and the synthetic control of R ``synthdid``) estimate the
+effect on one treated unit: ``std_error`` is the placebo standard error over all donors, ``by``
+(``--aggregate dynamic``) the effect in each post-treatment period, and ``treated_unit``,
+``treatment_time``, ``pre_fit``, ``placebo``, ``unit_weights`` (and ``time_weights`` for sdid)
+describe the fit. The donors are the units never treated or treated only after the last
+period of the panel.
 """
 
 from __future__ import annotations
@@ -12,13 +19,15 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from ylt_eval.cli.exit_codes import EXIT_OK
-from ylt_eval.errors import ParameterError
+from ylt_eval.errors import DataValidationError, ParameterError
 
 ESTIMATORS = ("cs", "twfe", "sunab", "bacon", "sdid", "sc")
+SYNTHETIC_ESTIMATORS = ("sdid", "sc")
 AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 _BY_KEY = {"dynamic": "e", "group": "group", "calendar": "time"}
 
@@ -54,6 +63,13 @@ def add_command(subparsers) -> None:
         help="multiplier-bootstrap draws (cs); analytic standard errors otherwise",
     )
     parser.add_argument("--seed", type=int, default=None, help="bootstrap seed")
+    parser.add_argument(
+        "--treated-unit",
+        default=None,
+        metavar="ID",
+        help="sdid/sc: the unit to estimate when several are treated in the panel (the others "
+        "are left out of the donor pool)",
+    )
     parser.add_argument("--format", choices=("json",), default="json")
     parser.add_argument("--out", type=Path, default=None, help="write JSON here, not stdout")
     parser.set_defaults(handler=run)
@@ -88,6 +104,8 @@ def run(args) -> int:
         raise ParameterError(f"--estimator {args.estimator} is not available in this version")
     if args.xformla and args.estimator not in {"cs", "twfe"}:
         raise ParameterError("--xformla is available for --estimator cs and twfe")
+    if args.treated_unit is not None and args.estimator not in SYNTHETIC_ESTIMATORS:
+        raise ParameterError("--treated-unit is available for --estimator sdid and sc")
     result = ESTIMATOR_RUNNERS[args.estimator](data, args)
     payload = {
         "estimator": args.estimator,
@@ -113,6 +131,12 @@ def _settings(args) -> dict:
         "xformla": args.xformla,
         "aggregate": args.aggregate,
     }
+    if args.estimator in SYNTHETIC_ESTIMATORS:
+        settings |= {
+            "treated_unit": args.treated_unit,
+            "donor_pool": "never treated, or first treated after the last period",
+            "inference": "in-space placebos over all donors",
+        }
     if args.estimator == "cs":
         settings |= {
             "control_group": args.control_group,
@@ -226,6 +250,158 @@ def _run_sunab(data: pd.DataFrame, args) -> dict:
     return out
 
 
+def _run_synthetic(data: pd.DataFrame, args) -> dict:
+    from ylt_eval.models import synthetic_did
+
+    if args.aggregate not in {"simple", "dynamic"}:
+        raise ParameterError(f"--estimator {args.estimator} supports --aggregate simple or dynamic")
+    design = synthetic_design(data, args.tname, args.idname, args.gname, args.treated_unit)
+    fit = synthetic_did(
+        data,
+        args.yname,
+        args.tname,
+        args.idname,
+        design.treated_unit,
+        design.treatment_time,
+        donors=design.donors,
+        method=args.estimator,
+        placebo=True,
+    )
+    return _synthetic_payload(fit, args.aggregate, design)
+
+
+class SyntheticDesign(NamedTuple):
+    """The treated unit, its first treated period and its donor pool."""
+
+    treated_unit: object
+    treatment_time: float
+    donors: list
+    other_treated: list
+
+
+def synthetic_design(
+    data: pd.DataFrame, tname: str, idname: str, gname: str, treated_unit: str | None
+) -> SyntheticDesign:
+    """Pick the treated unit and the donors (never treated or treated after the last period).
+
+    Raises
+    ------
+    DataValidationError
+        The cohort column is not numeric or not constant within a unit.
+    ParameterError
+        No unit, or (without ``treated_unit``) more than one unit, is treated within the panel;
+        ``treated_unit`` is not a unit treated within the panel.
+    """
+    cohort = _cohorts(data, idname, gname)
+    last = float(pd.to_numeric(data[tname], errors="coerce").max())
+    treated = cohort[(cohort > 0) & (cohort <= last)]
+    donors = sorted(cohort.index[~cohort.index.isin(treated.index)], key=_label_key)
+    if treated.empty:
+        raise ParameterError(
+            f"no unit of {idname!r} is treated within the panel: {gname!r} is 0, blank or "
+            f"after the last period ({last:g}) for every unit, so there is nothing to estimate"
+        )
+    if treated_unit is None:
+        if len(treated) > 1:
+            examples = ", ".join(str(unit) for unit in sorted(treated.index, key=_label_key)[:5])
+            raise ParameterError(
+                "synthetic DiD and synthetic control estimate the effect on one treated unit, "
+                f"but {len(treated)} units are treated within the panel (e.g. {examples}). "
+                "Choose one with --treated-unit ID (the other treated units are left out of "
+                "the donor pool), or use --estimator cs for the average effect."
+            )
+        unit = treated.index[0]
+    else:
+        matches = [label for label in treated.index if str(label) == str(treated_unit)]
+        if not matches:
+            known = str(treated_unit) in map(str, cohort.index)
+            state = "is not treated within the panel" if known else "is not a unit"
+            raise ParameterError(f"--treated-unit {treated_unit} {state} of {idname!r}")
+        unit = matches[0]
+    others = sorted((label for label in treated.index if label != unit), key=_label_key)
+    return SyntheticDesign(unit, float(treated[unit]), donors, others)
+
+
+def _cohorts(data: pd.DataFrame, idname: str, gname: str) -> pd.Series:
+    """First treated period per unit (0 = never treated)."""
+    text = data[gname].astype("string").str.strip()
+    numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+    bad = numbers.isna() & text.notna() & (text != "")
+    if bad.any():
+        example = data.loc[bad, gname].iloc[0]
+        raise DataValidationError(
+            f"{gname!r} must be the first treated period (a number; 0 or blank = never "
+            f"treated), found {example!r}"
+        )
+    per_unit = numbers.fillna(0).groupby(data[idname].to_numpy(), sort=True)
+    varying = per_unit.nunique() > 1
+    if varying.any():
+        raise DataValidationError(
+            f"{gname!r} must be constant within each unit; it varies for "
+            f"{', '.join(map(str, varying.index[varying][:5]))}"
+        )
+    return per_unit.first()
+
+
+def _label_key(label: object) -> tuple[str, object]:
+    return (type(label).__name__, label)
+
+
+def _synthetic_payload(fit, aggregate: str, design: SyntheticDesign) -> dict:
+    stats = fit.fit_statistics
+    placebo = fit.placebo
+    out: dict = {"overall": _overall(fit.att, placebo.standard_error)}
+    if aggregate == "dynamic":
+        tidy = fit.tidy()
+        rows = tidy[tidy["time"].notna()]
+        out["by"] = [
+            {
+                "time": int(r.time),
+                "estimate": r.estimate,
+                "std_error": r.std_error,
+                "p_value": r.p_value,
+            }
+            for r in rows.itertuples()
+        ]
+    weights = fit.unit_weights
+    order = sorted(range(weights.size), key=lambda i: (-weights.iloc[i], str(weights.index[i])))
+    out |= {
+        "treated_unit": design.treated_unit,
+        "treatment_time": int(design.treatment_time),
+        "n_donors": len(design.donors),
+        "excluded_treated_units": design.other_treated,
+        "pre_fit": {
+            "rmspe": stats["pre_rmspe"],
+            "r2": stats["pre_r2"],
+            "n_pre_periods": int(stats["n_pre_periods"]),
+        },
+        "placebo": {
+            "p_value": placebo.p_value,
+            "rmspe_ratio_p_value": placebo.rmspe_ratio_p_value,
+            "rmspe_ratio_rank": placebo.rmspe_ratio_rank,
+            "n_placebos": int(placebo.units.size),
+            "std_error_method": "placebo, all donors (Arkhangelsky et al. 2021, Algorithm 4)",
+        },
+        "unit_weights": [{"unit": weights.index[i], "weight": weights.iloc[i]} for i in order],
+    }
+    if fit.method == "sdid":
+        out["time_weights"] = [
+            {"time": int(time), "weight": weight} for time, weight in fit.time_weights.items()
+        ]
+    out["path"] = [
+        {
+            "time": int(r.time),
+            "treated": r.treated,
+            "synthetic": r.synthetic,
+            "effect": r.effect,
+            "post": bool(r.post),
+        }
+        for r in fit.path().itertuples()
+    ]
+    out["notes"] = list(fit.notes)
+    return out
+
+
 def _run_bacon(data: pd.DataFrame, args) -> dict:
     from ylt_eval.models import bacon
 
@@ -240,4 +416,11 @@ def _run_bacon(data: pd.DataFrame, args) -> dict:
     }
 
 
-ESTIMATOR_RUNNERS = {"cs": _run_cs, "twfe": _run_twfe, "sunab": _run_sunab, "bacon": _run_bacon}
+ESTIMATOR_RUNNERS = {
+    "cs": _run_cs,
+    "twfe": _run_twfe,
+    "sunab": _run_sunab,
+    "bacon": _run_bacon,
+    "sdid": _run_synthetic,
+    "sc": _run_synthetic,
+}
