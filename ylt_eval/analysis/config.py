@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
+from ylt_eval.disclosure import DisclosureRule
 from ylt_eval.errors import ParameterError
 from ylt_eval.resources import resource_path
 
@@ -49,7 +50,7 @@ class ReportConfig:
     impact_outcome : str
         Outcome of the province-level event study.
     min_e, max_e : int
-        Event-time window of the event study (end points bin the periods beyond).
+        Event-time window of the event study (event times outside it are left out).
     ranking : str
         Indicator that orders the province ranking.
     dimensions : tuple of str
@@ -60,6 +61,8 @@ class ReportConfig:
         Rows of the finance-and-pay table.
     finance_other : tuple of str
         Further finance and patient-burden indicators.
+    disclosure : DisclosureRule
+        Small-cell rule applied to every published county figure (``[disclosure]``).
     """
 
     headline: tuple[str, ...]
@@ -72,6 +75,7 @@ class ReportConfig:
     referrals: dict[str, ReferralCodes]
     finance_by_level: tuple[LevelPair, ...]
     finance_other: tuple[str, ...]
+    disclosure: DisclosureRule
 
     @property
     def finance_codes(self) -> tuple[str, ...]:
@@ -112,6 +116,7 @@ def report_config() -> ReportConfig:
         },
         finance_by_level=tuple(LevelPair(**pair) for pair in raw["county"]["finance"]["by_level"]),
         finance_other=tuple(raw["county"]["finance"]["other"]),
+        disclosure=DisclosureRule.from_config(raw.get("disclosure", {})),
     )
     unknown = sorted(set(config.dimensions) - DIMENSIONS)
     if unknown or set(config.referrals) != {"up", "down"}:

@@ -19,6 +19,7 @@ from ylt_eval.analysis.counterfactual import (
 )
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.analysis.publication import Publication, publishable
 from ylt_eval.analysis.scorecard import CountyAssessment, assess_county
 from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import CountyReportParameters
@@ -72,6 +73,10 @@ class CountyAnalysis:
         Goodman-Bacon decomposition of the province's TWFE coefficient (shown beside TWFE).
     bacon_unavailable : ImpactUnavailable or None
         Why there is no decomposition.
+    publication : Publication or None
+        Disclosure control applied: which county-year cells were withheld and by which rule.
+        Every county figure above comes from ``publication.data``; the province-level models
+        use the exact data.
     """
 
     params: CountyReportParameters
@@ -90,6 +95,7 @@ class CountyAnalysis:
     counterfactual_unavailable: CounterfactualUnavailable | None = None
     bacon: BaconDiagnostic | None = None
     bacon_unavailable: ImpactUnavailable | None = None
+    publication: Publication | None = None
 
 
 def analyse_county(
@@ -132,9 +138,9 @@ def analyse_county(
         raise ParameterError(
             f"year {params.year} has no data for county {county.code}; available: {available}"
         )
-    province = data.indicators[data.indicators["province"] == county.province]
-    if province.empty:  # indicator-level input without province: the county is its own set
-        province = data.indicators[data.indicators["county_code"] == county.code]
+    publication = publishable(data, config.disclosure)
+    exact_province = _province_rows(data.indicators, county)
+    province = _province_rows(publication.data.indicators, county)
     in_year = province[province["year"] == params.year]
     n_peers = int(in_year.dropna(subset=["value"])["county_code"].nunique())
 
@@ -152,7 +158,7 @@ def analyse_county(
     elif impact is None:
         try:
             impact = province_event_study(
-                province,
+                exact_province,
                 data.counties[data.counties["province"] == county.province],
                 config.impact_outcome,
                 last_year=params.year,
@@ -190,7 +196,16 @@ def analyse_county(
         counterfactual_unavailable=_value(counterfactual, CounterfactualUnavailable),
         bacon=_value(bacon, BaconDiagnostic),
         bacon_unavailable=_value(bacon, ImpactUnavailable),
+        publication=publication,
     )
+
+
+def _province_rows(indicators: pd.DataFrame, county: CountyInfo) -> pd.DataFrame:
+    """Indicator rows of the county's province (the county alone when it has none)."""
+    rows = indicators[indicators["province"] == county.province]
+    if rows.empty:  # indicator-level input without province: the county is its own set
+        rows = indicators[indicators["county_code"] == county.code]
+    return rows
 
 
 def _county_counterfactual(

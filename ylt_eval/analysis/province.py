@@ -10,6 +10,7 @@ from ylt_eval.analysis.comparison import rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.analysis.publication import Publication, publishable
 from ylt_eval.analysis.rankings import composite_ranking, grade_distribution
 from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import ProvinceReportParameters
@@ -40,6 +41,8 @@ class ProvinceAnalysis:
     n_counties : int
     data : AssessmentData
     config : ReportConfig
+    publication : Publication or None
+        Disclosure control applied to the published tables (the model uses exact data).
     """
 
     params: ProvinceReportParameters
@@ -53,6 +56,7 @@ class ProvinceAnalysis:
     n_counties: int
     data: AssessmentData
     config: ReportConfig
+    publication: Publication | None = None
 
 
 def analyse_province(
@@ -70,7 +74,12 @@ def analyse_province(
     if counties.empty:
         known = ", ".join(sorted(set(data.counties["province"].dropna().astype(str))))
         raise ParameterError(f"province {params.province!r} is not in the data; found: {known}")
-    indicators = data.indicators[data.indicators["county_code"].isin(counties["county_code"])]
+    members = counties["county_code"]
+    exact = data.indicators[data.indicators["county_code"].isin(members)]
+    # Published tables use the disclosure-controlled values; the model uses the exact data.
+    publication = publishable(data, config.disclosure)
+    published = publication.data.indicators
+    indicators = published[published["county_code"].isin(members)]
     in_year = indicators[indicators["year"] == params.year]
     if in_year.empty:
         raise ParameterError(f"no data for {params.province} in {params.year}")
@@ -127,7 +136,7 @@ def analyse_province(
     if impact is None:
         try:
             impact = province_event_study(
-                indicators,
+                exact,
                 counties,
                 config.impact_outcome,
                 last_year=params.year,
@@ -148,4 +157,5 @@ def analyse_province(
         n_counties=len(counties),
         data=data,
         config=config,
+        publication=publication,
     )

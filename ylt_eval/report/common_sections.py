@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable
+from ylt_eval.analysis.publication import Publication
 from ylt_eval.report.charts import event_study_chart
 from ylt_eval.report.elements import Heading, Paragraph, Section, Table, section
 from ylt_eval.report.formatting import format_number, format_p_value
@@ -168,3 +169,31 @@ def _definition(spec, t: Translator) -> str:
 def parameters_text(values: dict) -> str:
     """Parameters as compact, deterministic JSON for the provenance note."""
     return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def disclosure_text(publication: Publication | None, county_code: str | None, t: Translator) -> str:
+    """Sentence on the small-cell rule applied and, for a county, which of its cells it withheld.
+
+    Parameters
+    ----------
+    publication : Publication or None
+        Disclosure control of the analysis (None: not applied, e.g. an analysis built by hand).
+    county_code : str or None
+        The county of a county report; None for the province summary.
+    t : Translator
+    """
+    if publication is None or not publication.checked:
+        return t("methods_disclosure_unchecked")
+    rule = publication.rule
+    facts = {"rule": rule.name, "low": rule.suppress_low, "high": rule.suppress_high}
+    withheld = publication.withheld
+    if county_code is None:
+        return t("methods_disclosure_province", n=len(withheld), **facts)
+    own = withheld[withheld["county_code"] == county_code]
+    if own.empty:
+        return t("methods_disclosure_none_withheld", **facts)
+    cells = t.pick("、", ", ").join(
+        f"{indicator_name(code, t)} {year}"
+        for code, year in zip(own["indicator"], own["year"], strict=True)
+    )
+    return t("methods_disclosure", n=len(own), cells=cells, **facts)

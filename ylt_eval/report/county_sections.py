@@ -20,6 +20,7 @@ from ylt_eval.report.assessment_sections import (
 from ylt_eval.report.charts import trend_chart
 from ylt_eval.report.common_sections import (
     definitions_section,
+    disclosure_text,
     impact_section,
     indicator_name,
     indicator_unit,
@@ -292,6 +293,7 @@ class CountyReport:
                         seed=BOOTSTRAP_SEED,
                     ),
                     counterfactual_methods_text(t),
+                    disclosure_text(a.publication, a.county.code, t),
                     t(
                         "methods_provenance",
                         version=ylt_eval.__version__,

@@ -12,6 +12,7 @@ from ylt_eval.report.assessment_sections import grade_label, named_with_unit
 from ylt_eval.report.charts import attainment_chart
 from ylt_eval.report.common_sections import (
     definitions_section,
+    disclosure_text,
     impact_section,
     indicator_name,
     parameters_text,
@@ -295,6 +296,7 @@ class ProvinceReport:
                         draws=BOOTSTRAP_DRAWS,
                         seed=BOOTSTRAP_SEED,
                     ),
+                    disclosure_text(a.publication, None, t),
                     t(
                         "methods_provenance",
                         version=ylt_eval.__version__,
