@@ -140,7 +140,8 @@ def test_scorecard_section_cells_and_dimension_tables(province_input):
     headings = [leaf["text"] for leaf in leaves if leaf["kind"] == "heading"]
     assert headings[:1] == ["指标评估记分卡"]
     assert {"促分工", "财务与薪酬"} <= set(headings)
-    rows = [row for leaf in leaves if leaf["kind"] == "table" for row in leaf["rows"]]
+    dimension_tables = [x for x in leaves if x["kind"] == "table" and "达标情况" in x["columns"]]
+    rows = [row for leaf in dimension_tables for row in leaf["rows"]]
     visits = next(row for row in rows if row[0].startswith("县域内基层医疗卫生机构诊疗人次数占比"))
     # B: 60 against 61, rank 3 of 5 (中), other counties' median of 70, 50, 40, 66 is 58.
     assert tuple(visits[1:]) == (
@@ -148,7 +149,7 @@ def test_scorecard_section_cells_and_dimension_tables(province_input):
         "61.0",
         "-1.0",
         "不低于65%",
-        "未达标",
+        "× 未达标",
         "中",
         "3 / 5",
         "58.0",
@@ -235,11 +236,11 @@ def test_referrals_growth_against_targets(province_input):
         "100",
         "+20.0",
         "同比增幅不高于10%",
-        "未达标",
+        "× 未达标",
         "—",
         "—",
     )
-    assert table["rows"][1][:6] == ("下转", "46", "40", "+15.0", "同比增幅不低于10%", "达标")
+    assert table["rows"][1][:6] == ("下转", "46", "40", "+15.0", "同比增幅不低于10%", "✓ 达标")
 
 
 def test_finance_by_level_and_warnings(province_input):
@@ -314,7 +315,7 @@ def test_integration_checklist_scores_and_feeds_the_scorecard(province_input, tm
     assert card.loc["democratic_decision_making", "value"] == 0.0
     leaves = _leaves(CountyReport(analysis), ("scorecard", "integration"))
     rows = [row for leaf in leaves if leaf["kind"] == "table" for row in leaf["rows"]]
-    assert next(r for r in rows if r[0] == "资源统一管理")[:2] == ("资源统一管理", "达标")
+    assert next(r for r in rows if r[0] == "资源统一管理")[:2] == ("资源统一管理", "✓ 达标")
     texts = " ".join(leaf.get("text", "") for leaf in leaves)
     assert "总分 13.0 分" in texts and "checklist.csv" in texts
     assert any(r[0] == "资源统一管理" and r[-1] == "2024年人财物统一管理办法" for r in rows)

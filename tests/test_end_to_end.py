@@ -216,3 +216,131 @@ def test_rerun_in_another_time_zone_and_hash_seed_is_byte_identical(
     assert result.returncode == 0, result.stderr[-2000:]
     for name in (f"county_{code}_zh.html", f"county_{code}_zh.pdf"):
         assert (tmp_path / name).read_bytes() == (rendered / name).read_bytes(), name
+
+
+# ---------------------------------------------------------------------------------------------
+# The report standard, rendered straight from the notebooks (papermill + exporters, no CLI)
+# ---------------------------------------------------------------------------------------------
+
+DIRECT_COUNTY = "990126"
+
+
+def _render_direct(out: Path, code: str, lang: str, data_path: Path) -> Path:
+    """Execute the county notebook and write its HTML, PDF, JSON and CSV into ``out``."""
+    import nbformat
+    import papermill
+
+    from ylt_eval.report.html_export import notebook_to_html
+    from ylt_eval.report.pdf_export import notebook_to_pdf
+    from ylt_eval.report.results import results_from_notebook, write_results
+
+    repo = Path(__file__).resolve().parent.parent
+    stem = out / f"county_{code}_{lang}"
+    papermill.execute_notebook(
+        str(repo / "notebooks" / "county_report.ipynb"),
+        str(stem.with_suffix(".ipynb")),
+        parameters={"county_code": code, "year": YEAR, "data_path": str(data_path), "lang": lang},
+        progress_bar=False,
+        cwd=str(out),
+    )
+    notebook = nbformat.read(stem.with_suffix(".ipynb"), as_version=4)
+    stem.with_suffix(".html").write_text(notebook_to_html(notebook), encoding="utf-8")
+    stem.with_suffix(".pdf").write_bytes(notebook_to_pdf(notebook))
+    results = results_from_notebook(notebook)
+    assert results is not None, "the notebook displayed no results"
+    write_results(results, stem.with_suffix(".json"), stem.with_suffix(".csv"))
+    return stem
+
+
+@pytest.fixture(scope="module")
+def direct(tmp_path_factory, demo_panel_path) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("direct")
+    return {
+        lang: _render_direct(out, DIRECT_COUNTY, lang, demo_panel_path) for lang in ("zh", "en")
+    }
+
+
+def _pdf_text(path: Path) -> str:
+    require_tool("pdftotext", "poppler-utils")
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    return "".join(text.split())
+
+
+def _headings(stem: Path) -> list[str]:
+    import nbformat
+
+    from ylt_eval.report.notebook_content import element_payloads
+
+    payloads = element_payloads(nbformat.read(stem.with_suffix(".ipynb"), as_version=4))
+    return [p["text"] for p in payloads if p["kind"] == "heading"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pdf_text_contains_every_section_heading(direct, lang):
+    stem = direct[lang]
+    flat = _pdf_text(stem.with_suffix(".pdf"))
+    headings = _headings(stem)
+    assert len(headings) > 20
+    missing = [h for h in headings if "".join(h.split()) not in flat]
+    assert missing == []
+    assert ("目录" if lang == "zh" else "Contents") in flat
+
+
+def test_english_html_in_chromium_is_complete_and_translated(direct, tmp_path, demo_panel_path):
+    import re
+
+    from ylt_eval.analysis.inputs import load_assessment_data
+
+    console, requests, text, images = _open_in_chromium(
+        direct["en"].with_suffix(".html"), tmp_path / "en.png"
+    )
+    assert [c for c in console if c[0] in {"error", "pageerror"}] == []
+    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert len(text) > 5000 and "Executive summary" in text and "Data quality" in text
+    assert images and all(width > 0 and alt for width, alt in images)
+    names = set(load_assessment_data(demo_panel_path).counties["county_name"].dropna())
+    names |= {"示范省", "云岫县总医院", "示例数据（合成）"}
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    assert re.findall(r"[\u3400-\u9fff]+", text) == []
+
+
+def test_results_files_are_named_by_county_code(direct):
+    for lang, stem in direct.items():
+        assert DIRECT_COUNTY in stem.name
+        results = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+        assert results["county_code"] == DIRECT_COUNTY and results["lang"] == lang
+        assert stem.with_suffix(".csv").read_bytes().startswith("\ufeffsection,".encode())
+
+
+def test_direct_rerun_in_another_time_zone_and_hash_seed_is_identical(
+    direct, tmp_path, demo_panel_path
+):
+    import os
+
+    env = {
+        **os.environ,
+        "TZ": "Pacific/Auckland",
+        "PYTHONHASHSEED": "987",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    script = (
+        "import sys; from pathlib import Path; from tests.test_end_to_end import _render_direct; "
+        "_render_direct(Path(sys.argv[1]), sys.argv[2], 'zh', Path(sys.argv[3]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), DIRECT_COUNTY, str(demo_panel_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = tmp_path / f"county_{DIRECT_COUNTY}_zh"
+    for suffix in (".html", ".json", ".csv"):
+        first = direct["zh"].with_suffix(suffix).read_bytes()
+        assert again.with_suffix(suffix).read_bytes() == first, suffix
+    assert _pdf_text(again.with_suffix(".pdf")) == _pdf_text(direct["zh"].with_suffix(".pdf"))

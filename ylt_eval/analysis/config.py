@@ -54,7 +54,9 @@ class ReportConfig:
     ranking : str
         Indicator that orders the province ranking.
     dimensions : tuple of str
-        Order of the catalogue dimensions in the scorecard.
+        Order of the catalogue dimensions in the assessment (scorecard and outcomes).
+    outcome_dimensions : tuple of str
+        Dimensions shown in the quality-and-health section rather than the scorecard.
     referrals : dict
         ``"up"`` / ``"down"`` → :class:`ReferralCodes`.
     finance_by_level : tuple of LevelPair
@@ -76,6 +78,12 @@ class ReportConfig:
     finance_by_level: tuple[LevelPair, ...]
     finance_other: tuple[str, ...]
     disclosure: DisclosureRule
+    outcome_dimensions: tuple[str, ...] = ()
+
+    @property
+    def scorecard_dimensions(self) -> tuple[str, ...]:
+        """Dimensions shown in the scorecard (the outcome dimensions are shown apart)."""
+        return tuple(d for d in self.dimensions if d not in self.outcome_dimensions)
 
     @property
     def finance_codes(self) -> tuple[str, ...]:
@@ -117,8 +125,10 @@ def report_config() -> ReportConfig:
         finance_by_level=tuple(LevelPair(**pair) for pair in raw["county"]["finance"]["by_level"]),
         finance_other=tuple(raw["county"]["finance"]["other"]),
         disclosure=DisclosureRule.from_config(raw.get("disclosure", {})),
+        outcome_dimensions=tuple(raw["county"].get("outcomes", {}).get("dimensions", ())),
     )
     unknown = sorted(set(config.dimensions) - DIMENSIONS)
+    unknown += sorted(set(config.outcome_dimensions) - set(config.dimensions))
     if unknown or set(config.referrals) != {"up", "down"}:
         raise ParameterError(
             f"report.toml: unknown dimension(s) {unknown} or referral directions other than up/down"

@@ -19,8 +19,16 @@ from ylt_eval.analysis.counterfactual import (
 )
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.analysis.provenance import Provenance, report_provenance
 from ylt_eval.analysis.publication import Publication, publishable
+from ylt_eval.analysis.quality import DataQuality, county_data_quality
 from ylt_eval.analysis.scorecard import CountyAssessment, assess_county
+from ylt_eval.analysis.summary import (
+    ExecutiveSummary,
+    executive_summary,
+    indicator_spread,
+    outcome_positions,
+)
 from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import CountyReportParameters
 
@@ -77,6 +85,15 @@ class CountyAnalysis:
         Disclosure control applied: which county-year cells were withheld and by which rule.
         Every county figure above comes from ``publication.data``; the province-level models
         use the exact data.
+    summary : ExecutiveSummary or None
+        Overall grade, counts and key findings (see :mod:`ylt_eval.analysis.summary`).
+    outcomes : DataFrame or None
+        Quality and health indicators with the county's position among its peers
+        (:func:`~ylt_eval.analysis.summary.outcome_positions`).
+    data_quality : DataQuality or None
+        Validation warnings, missing indicators, disagreements and withheld cells.
+    provenance : Provenance or None
+        Versions, hashes, parameters, targets and estimator settings.
     """
 
     params: CountyReportParameters
@@ -96,6 +113,10 @@ class CountyAnalysis:
     bacon: BaconDiagnostic | None = None
     bacon_unavailable: ImpactUnavailable | None = None
     publication: Publication | None = None
+    summary: ExecutiveSummary | None = None
+    outcomes: pd.DataFrame | None = None
+    data_quality: DataQuality | None = None
+    provenance: Provenance | None = None
 
 
 def analyse_county(
@@ -179,6 +200,21 @@ def analyse_county(
         counterfactual = _county_counterfactual(data, county, params.year, config.impact_outcome)
     if bacon is None:
         bacon = _province_bacon(data, county.province, params.year, config.impact_outcome)
+    own_counterfactual = _value(counterfactual, CountyCounterfactual)
+    summary = executive_summary(
+        assessment,
+        indicator_spread(province, params.year),
+        counterfactual=own_counterfactual,
+        impact=impact,
+    )
+    recorded = {
+        "county_code": county.code,
+        "year": params.year,
+        "data": data.source_name,
+        "lang": params.lang,
+    }
+    if integration.source_name:
+        recorded["checklist"] = integration.source_name
     return CountyAnalysis(
         params=params,
         county=county,
@@ -192,11 +228,17 @@ def analyse_county(
         config=config,
         assessment=assessment,
         integration=integration,
-        counterfactual=_value(counterfactual, CountyCounterfactual),
+        counterfactual=own_counterfactual,
         counterfactual_unavailable=_value(counterfactual, CounterfactualUnavailable),
         bacon=_value(bacon, BaconDiagnostic),
         bacon_unavailable=_value(bacon, ImpactUnavailable),
         publication=publication,
+        summary=summary,
+        outcomes=outcome_positions(assessment.scorecard, config.outcome_dimensions),
+        data_quality=county_data_quality(
+            data, publication, province, county.code, params.year, config.dimensions
+        ),
+        provenance=report_provenance(data, recorded, county.province, params.year, config),
     )
 
 

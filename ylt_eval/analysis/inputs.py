@@ -31,6 +31,9 @@ class AssessmentData:
         File name of the input (no directories, so reports do not leak local paths).
     sha256 : str
         SHA-256 of the input file.
+    issues : tuple of ValidationIssue
+        The non-blocking validation warnings themselves, in both languages and tied to a county
+        where they can be (the report's data-quality section lists the county's own).
     """
 
     panel: pd.DataFrame | None
@@ -40,6 +43,7 @@ class AssessmentData:
     warnings: tuple[str, ...]
     source_name: str
     sha256: str
+    issues: tuple = ()
 
 
 def load_assessment_data(path: str | Path, *, lang: str = "zh") -> AssessmentData:
@@ -87,6 +91,7 @@ def load_assessment_data(path: str | Path, *, lang: str = "zh") -> AssessmentDat
         warnings=warnings,
         source_name=Path(path).name,
         sha256=loaded.sha256,
+        issues=tuple(report.warnings),
     )
 
 

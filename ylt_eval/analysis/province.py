@@ -10,8 +10,14 @@ from ylt_eval.analysis.comparison import rank_counties
 from ylt_eval.analysis.config import ReportConfig, report_config
 from ylt_eval.analysis.impact import ImpactEstimate, ImpactUnavailable, province_event_study
 from ylt_eval.analysis.inputs import AssessmentData, load_assessment_data
+from ylt_eval.analysis.provenance import Provenance, report_provenance
 from ylt_eval.analysis.publication import Publication, publishable
-from ylt_eval.analysis.rankings import composite_ranking, grade_distribution
+from ylt_eval.analysis.rankings import (
+    composite_ranking,
+    county_warnings,
+    grade_counts,
+    grade_distribution,
+)
 from ylt_eval.errors import ParameterError
 from ylt_eval.report.parameters import ProvinceReportParameters
 
@@ -43,6 +49,13 @@ class ProvinceAnalysis:
     config : ReportConfig
     publication : Publication or None
         Disclosure control applied to the published tables (the model uses exact data).
+    warnings : DataFrame or None
+        Counties with at least one warning in the year, most warnings first (see
+        :func:`ylt_eval.analysis.rankings.county_warnings`).
+    grade_counts : DataFrame or None
+        Counties per composite grade (优/良/中/差, then ungraded).
+    provenance : Provenance or None
+        Versions, hashes, parameters, targets and estimator settings.
     """
 
     params: ProvinceReportParameters
@@ -57,6 +70,9 @@ class ProvinceAnalysis:
     data: AssessmentData
     config: ReportConfig
     publication: Publication | None = None
+    warnings: pd.DataFrame | None = None
+    grade_counts: pd.DataFrame | None = None
+    provenance: Provenance | None = None
 
 
 def analyse_province(
@@ -131,6 +147,8 @@ def analyse_province(
     assessed = assessed[["county_code", "county_name", "province", "year", "indicator", "value"]]
     composite = composite_ranking(assessed[assessed["year"] == params.year], counties)
     grades = grade_distribution(assessed, config.dimensions)
+    history = indicators[(indicators["year"] <= params.year) & indicators["indicator"].isin(known)]
+    warned = county_warnings(history.dropna(subset=["value"]), counties, params.year)
 
     unavailable = None
     if impact is None:
@@ -158,4 +176,18 @@ def analyse_province(
         data=data,
         config=config,
         publication=publication,
+        warnings=warned,
+        grade_counts=grade_counts(composite),
+        provenance=report_provenance(
+            data,
+            {
+                "province": params.province,
+                "year": params.year,
+                "data": data.source_name,
+                "lang": params.lang,
+            },
+            params.province,
+            params.year,
+            config,
+        ),
     )

@@ -19,6 +19,20 @@ COMPOSITE_RANKING_COLUMNS: tuple[str, ...] = (
     "n_indicators",
 )
 
+#: Columns of :func:`county_warnings`'s table.
+COUNTY_WARNING_COLUMNS: tuple[str, ...] = (
+    "county_code",
+    "county_name",
+    "n_warnings",
+    "target_missed",
+    "wrong_way",
+    "peer_outlier",
+    "indicators",
+)
+
+#: Columns of :func:`grade_counts`'s table.
+GRADE_COUNT_COLUMNS: tuple[str, ...] = ("grade", "n")
+
 #: Columns of :func:`grade_distribution`'s table (grade columns hold counts of counties).
 GRADE_DISTRIBUTION_COLUMNS: tuple[str, ...] = (
     "dimension",
@@ -124,3 +138,73 @@ def grade_distribution(in_year: pd.DataFrame, dimensions: tuple[str, ...]) -> pd
     frame = frame[frame["dimension"].isin(order)]
     frame = frame.assign(_order=frame["dimension"].map(order)).sort_values("_order", kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def county_warnings(long: pd.DataFrame, counties: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Counties of a province with at least one warning in ``year``.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Long indicator table of the province up to ``year`` (catalogue indicators only):
+        ``county_code, county_name, province, year, indicator, value``.
+    counties : DataFrame
+        ``county_code, county_name`` of the province.
+    year : int
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COUNTY_WARNING_COLUMNS`: warnings per rule, and the indicators
+        concerned (catalogue codes joined by ``,`` in catalogue order); most warnings first,
+        then by county code.
+    """
+    from ylt_eval.metrics.assessment import assess_with_warnings
+
+    empty = pd.DataFrame(columns=list(COUNTY_WARNING_COLUMNS))
+    if long.empty:
+        return empty
+    columns = ["county_code", "county_name", "province", "year", "indicator", "value"]
+    _, warnings = assess_with_warnings(long[columns])
+    warnings = warnings[warnings["year"] == year]
+    if warnings.empty:
+        return empty
+    names = counties.set_index("county_code")["county_name"]
+    rows = []
+    for code, group in warnings.groupby("county_code", sort=True):
+        rules = group["rule"].value_counts()
+        rows.append(
+            {
+                "county_code": str(code),
+                "county_name": str(names.get(code, "")),
+                "n_warnings": len(group),
+                "target_missed": int(rules.get("target_missed", 0)),
+                "wrong_way": int(rules.get("wrong_way", 0)),
+                "peer_outlier": int(rules.get("peer_outlier", 0)),
+                "indicators": ",".join(dict.fromkeys(group["indicator"].astype(str))),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(COUNTY_WARNING_COLUMNS))
+    table = table.sort_values(["n_warnings", "county_code"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def grade_counts(composite: pd.DataFrame) -> pd.DataFrame:
+    """Counties per composite grade (equal weights), in grade order, ungraded last.
+
+    Parameters
+    ----------
+    composite : DataFrame
+        :func:`composite_ranking`'s table.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`GRADE_COUNT_COLUMNS`; ``grade`` is 优/良/中/差 or ``""`` (no grade).
+    """
+    from ylt_eval.metrics.grading import GRADES
+
+    grades = composite["grade_equal"]
+    rows = [{"grade": grade, "n": int((grades == grade).sum())} for grade in GRADES]
+    rows.append({"grade": "", "n": int(grades.isna().sum())})
+    return pd.DataFrame(rows, columns=list(GRADE_COUNT_COLUMNS))

@@ -15,7 +15,7 @@ import pandas as pd
 from ylt_eval.analysis.comparison import MIN_PEERS
 from ylt_eval.analysis.scorecard import CountyAssessment
 from ylt_eval.report.common_sections import indicator_name
-from ylt_eval.report.elements import Heading, Paragraph, Section, Table, section
+from ylt_eval.report.elements import Element, Heading, Paragraph, Section, Table, section
 from ylt_eval.report.formatting import MISSING, format_number, format_value
 from ylt_eval.report.i18n import Translator
 
@@ -59,14 +59,37 @@ def _rank(rank: object, n: int) -> str:
     return MISSING if rank is None or pd.isna(rank) else f"{int(rank)} / {n}"
 
 
-def scorecard_section(assessment: CountyAssessment, year: int, t: Translator) -> Section:
-    """One table per dimension: value, previous, change, target, status, grade, rank, median."""
+def scorecard_section(
+    assessment: CountyAssessment,
+    year: int,
+    t: Translator,
+    *,
+    dimensions: tuple[str, ...] | None = None,
+    before_tables: tuple[Element, ...] = (),
+    after_tables: tuple[Element, ...] = (),
+    note: str = "",
+) -> Section:
+    """Summary, then one table per dimension (value, previous, change, target, status, grade,
+    rank, median of the other counties).
+
+    Parameters
+    ----------
+    assessment : CountyAssessment
+    year : int
+    t : Translator
+    dimensions : tuple of str, optional
+        Dimensions to show (all of the scorecard's by default).
+    before_tables, after_tables : tuple of Element
+        Subsections placed before and after the dimension tables (headline table, trends).
+    note : str
+        Extra sentence for the closing note (e.g. where the other dimensions are shown).
+    """
     from ylt_eval.metrics.grading import MIN_PEERS_FOR_GRADE
 
     heading = Heading(t("section_scorecard"), level=2, anchor="scorecard")
     card = assessment.scorecard
     if card.empty:
-        return section(heading, Paragraph(t("scorecard_none", year=year), "warning"))
+        return section(heading, Paragraph(t("scorecard_none", year=year), "warning"), *after_tables)
     counts = assessment.status_counts
     n_targets = counts["met"] + counts["not_met"]
     summary = (
@@ -80,6 +103,17 @@ def scorecard_section(assessment: CountyAssessment, year: int, t: Translator) ->
         parts.append(
             Paragraph(t("scorecard_peers_missing", n=assessment.n_peers, min=MIN_PEERS), "warning")
         )
+    parts.extend(before_tables)
+    shown = card if dimensions is None else card[card["dimension"].isin(dimensions)]
+    parts.extend(dimension_tables(shown, t, anchor_prefix="scorecard"))
+    notes = t("scorecard_notes", min_grade=MIN_PEERS_FOR_GRADE, min=MIN_PEERS)
+    parts.append(Paragraph(f"{notes} {note}".strip(), "note"))
+    parts.extend(after_tables)
+    return section(*parts)
+
+
+def dimension_tables(card: pd.DataFrame, t: Translator, *, anchor_prefix: str) -> list[Element]:
+    """A level-3 heading and a table per dimension of scorecard rows (in the rows' order)."""
     columns = (
         t("col_indicator"),
         t("col_value"),
@@ -92,6 +126,7 @@ def scorecard_section(assessment: CountyAssessment, year: int, t: Translator) ->
         t("col_other_median"),
     )
     align = ("left", "right", "right", "right", "left", "left", "center", "right", "right")
+    parts: list[Element] = []
     for dimension, rows in card.groupby("dimension", sort=False):
         body = tuple(
             (
@@ -107,12 +142,11 @@ def scorecard_section(assessment: CountyAssessment, year: int, t: Translator) ->
             )
             for row in rows.itertuples()
         )
-        parts.append(Heading(t(f"dimension_{dimension}"), level=3, anchor=f"scorecard-{dimension}"))
+        parts.append(
+            Heading(t(f"dimension_{dimension}"), level=3, anchor=f"{anchor_prefix}-{dimension}")
+        )
         parts.append(Table(columns=columns, rows=body, align=align))
-    parts.append(
-        Paragraph(t("scorecard_notes", min_grade=MIN_PEERS_FOR_GRADE, min=MIN_PEERS), "note")
-    )
-    return section(*parts)
+    return parts
 
 
 def _composite_paragraph(assessment: CountyAssessment, t: Translator) -> Paragraph:
@@ -231,9 +265,11 @@ def finance_section(assessment: CountyAssessment, year: int, t: Translator, conf
     return section(heading, Paragraph(t("finance_intro")), *tables, note)
 
 
-def warnings_section(assessment: CountyAssessment, year: int, t: Translator) -> Section:
-    """The county's warnings of the year with their reasons."""
-    heading = Heading(t("section_warnings"), level=2, anchor="warnings")
+def warnings_section(
+    assessment: CountyAssessment, year: int, t: Translator, *, level: int = 2
+) -> Section:
+    """The county's warnings of the year with their reasons (``level``: heading level)."""
+    heading = Heading(t("section_warnings"), level=level, anchor="warnings")
     outlier_note = (
         Paragraph(t("warnings_outlier_unavailable", min=assessment.outlier_min_peers), "note")
         if assessment.n_peers < assessment.outlier_min_peers

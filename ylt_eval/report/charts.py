@@ -226,6 +226,9 @@ def attainment_chart(
             color=PALETTE[3],
             label=labels["not_met"],
             height=0.65,
+            hatch="///",  # told apart by pattern too, not by colour alone
+            edgecolor="white",
+            linewidth=0,
         )
         ax.set_yticks(position)
         ax.set_yticklabels(wrapped, fontsize="small")
@@ -236,6 +239,65 @@ def attainment_chart(
             loc="upper center",
             bbox_to_anchor=(0.5, -0.12 if count > 6 else -0.25),
             ncol=2,
+            frameon=False,
+            fontsize="small",
+        )
+        svg = _svg(figure)
+    return Figure(svg=svg, alt=alt, caption=caption)
+
+
+def position_chart(
+    names: Sequence[str],
+    better_than: Sequence[float],
+    value_labels: Sequence[str],
+    *,
+    labels: dict[str, str],
+    alt: str,
+    caption: str = "",
+) -> Figure:
+    """Horizontal bars: the share of the other counties the county does better than.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Indicator names, top to bottom (long names are wrapped).
+    better_than : sequence of float
+        Percent (0–100) per indicator.
+    value_labels : sequence of str
+        Text written at the end of each bar (the county's value, formatted).
+    labels : dict
+        Display text for ``title``, ``x``, ``middle``.
+    """
+    import textwrap
+
+    count = len(names)
+    width = 16 if any("\u4e00" <= c <= "\u9fff" for c in "".join(names)) else 30
+    wrapped = ["\n".join(textwrap.wrap(name, width)) or name for name in names]
+    position = np.arange(count)[::-1]
+    shares = np.asarray(better_than, dtype=float)
+    with _style():
+        figure, ax = _new_figure(7.0, max(2.2, 0.42 * count + 1.0))
+        ax.barh(position, shares, color=PALETTE[0], height=0.6)
+        ax.axvline(50, color="#444444", linestyle="--", linewidth=1, label=labels["middle"])
+        for y, share, text in zip(position, shares, value_labels, strict=True):
+            ax.text(
+                min(share, 100) + 1.5,
+                y,
+                f"{share:.0f}% · {text}",
+                va="center",
+                fontsize="x-small",
+                color="#222222",
+            )
+        ax.set_xlim(0, 135)
+        ax.set_xticks([0, 25, 50, 75, 100])
+        ax.set_yticks(position)
+        ax.set_yticklabels(wrapped, fontsize="small")
+        ax.set_title(labels["title"], loc="left")
+        ax.set_xlabel(labels["x"])
+        ax.grid(axis="y", visible=False)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12 if count > 6 else -0.25),
             frameon=False,
             fontsize="small",
         )

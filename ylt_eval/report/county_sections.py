@@ -42,6 +42,13 @@ from ylt_eval.report.elements import (
 )
 from ylt_eval.report.formatting import format_value
 from ylt_eval.report.i18n import Translator
+from ylt_eval.report.methods_sections import provenance_parts
+from ylt_eval.report.results import ResultsOutput, county_results
+from ylt_eval.report.summary_sections import (
+    data_quality_section,
+    outcomes_section,
+    summary_section,
+)
 
 
 class CountyReport:
@@ -54,12 +61,12 @@ class CountyReport:
 
     Examples
     --------
-    In the notebook, one call per section::
+    In the notebook, one call per section, in the order of :data:`SECTIONS`::
 
         report = CountyReport(analyse_county(params))
         report.cover()
-        report.headline()
-        report.scorecard()
+        report.summary()
+        report.integration()
     """
 
     def __init__(self, analysis: CountyAnalysis) -> None:
@@ -91,7 +98,18 @@ class CountyReport:
             banner=t("synthetic_banner") if a.params.synthetic else "",
         )
 
-    def headline(self) -> Section:
+    def summary(self) -> Section:
+        """Executive summary: overall grade, counts, key findings and the year's warnings."""
+        a = self.analysis
+        quality = a.data_quality
+        return summary_section(
+            a.summary,
+            quality.n_notes if quality is not None else 0,
+            warnings_section(a.assessment, a.params.year, self.t, level=3),
+            self.t,
+        )
+
+    def headline(self, *, level: int = 2) -> Section:
         """Headline indicators with previous year, change, province median and rank."""
         from ylt_eval.metrics.catalogue import indicator
 
@@ -122,14 +140,15 @@ class CountyReport:
             notes.append(
                 t("data_quality_warnings", n=len(a.data.warnings), example=a.data.warnings[0])
             )
+        title = t("section_headline")
         if not rows:
             return section(
-                Heading(t("section_headline"), level=2, anchor="headline"),
+                Heading(title, level=level, anchor="headline"),
                 Paragraph(t("headline_none"), "warning"),
                 Paragraph(" ".join(notes), "note"),
             )
         return section(
-            Heading(t("section_headline"), level=2, anchor="headline"),
+            Heading(title, level=level, anchor="headline"),
             Paragraph(t("headline_intro")),
             Table(
                 columns=(
@@ -148,7 +167,7 @@ class CountyReport:
             ),
         )
 
-    def trends(self) -> Section:
+    def trends(self, *, level: int = 2) -> Section:
         """One chart per trend indicator: county against province median and quartiles."""
         a, t = self.analysis, self.t
         figures = []
@@ -178,8 +197,9 @@ class CountyReport:
                     alt=t("trend_alt", indicator=name, first=min(years), last=max(years)),
                 )
             )
+        title = t("section_trends")
         return section(
-            Heading(t("section_trends"), level=2, anchor="trends"),
+            Heading(title, level=level, anchor="trends"),
             self._history_table(),
             Paragraph(t("trends_intro")) if figures else Paragraph(t("trends_none"), "note"),
             *figures,
@@ -211,9 +231,38 @@ class CountyReport:
         )
 
     def scorecard(self) -> Section:
-        """Every indicator by dimension: value, previous, change, target, status, grade, rank."""
+        """Indicators by dimension (value, previous, change, target, status, grade, rank), with
+        the headline table before and the trend charts after the dimension tables; the
+        quality and health dimensions are left to :meth:`outcomes`."""
         a = self.analysis
-        return scorecard_section(a.assessment, a.params.year, self.t)
+        config = a.config
+        return scorecard_section(
+            a.assessment,
+            a.params.year,
+            self.t,
+            dimensions=config.scorecard_dimensions,
+            before_tables=self.headline(level=3).children,
+            after_tables=self.trends(level=3).children,
+            note=self.t("scorecard_outcomes_note") if config.outcome_dimensions else "",
+        )
+
+    def outcomes(self) -> Section:
+        """Quality and health indicators with the county's position among its peers."""
+        a = self.analysis
+        return outcomes_section(
+            a.assessment, a.outcomes, a.config.outcome_dimensions, a.params.year, self.t
+        )
+
+    def data_quality(self) -> Section:
+        """Validation warnings, missing indicators, disagreements and withheld cells."""
+        a = self.analysis
+        return data_quality_section(
+            a.data_quality, disclosure_text(a.publication, a.county.code, self.t), self.t
+        )
+
+    def results(self) -> ResultsOutput:
+        """Every number of the report as machine-readable results (not shown on the page)."""
+        return ResultsOutput(county_results(self.analysis))
 
     def referrals(self) -> Section:
         """Upward and downward referrals: counts, growth against targets, rates."""
@@ -225,10 +274,10 @@ class CountyReport:
         a = self.analysis
         return finance_section(a.assessment, a.params.year, self.t, a.config)
 
-    def warnings(self) -> Section:
+    def warnings(self, *, level: int = 2) -> Section:
         """Early warnings of the year with their reasons."""
         a = self.analysis
-        return warnings_section(a.assessment, a.params.year, self.t)
+        return warnings_section(a.assessment, a.params.year, self.t, level=level)
 
     def integration(self) -> Section:
         """Integration checklist scores by community, or how to supply a checklist."""
@@ -254,18 +303,12 @@ class CountyReport:
         )
 
     def methods(self) -> Section:
-        """Methods note, provenance of the numbers and indicator definitions."""
+        """Methods and provenance appendix: methods notes, reproducibility facts, estimator
+        settings, targets used and indicator definitions."""
+        from ylt_eval.analysis.comparison import MIN_PEERS
         from ylt_eval.metrics.grading import MIN_PEERS_FOR_GRADE
 
         a, t = self.analysis, self.t
-        params = {
-            "county_code": a.params.county_code,
-            "year": a.params.year,
-            "data": a.data.source_name,
-            "lang": a.params.lang,
-        }
-        if a.integration.source_name:
-            params["checklist"] = a.integration.source_name
         codes = (
             *a.config.headline,
             *a.config.trends,
@@ -284,6 +327,7 @@ class CountyReport:
                         min_grade=MIN_PEERS_FOR_GRADE,
                         min_outlier=a.assessment.outlier_min_peers,
                     ),
+                    t("methods_findings", min=MIN_PEERS),
                     t("methods_covid"),
                     t(
                         "methods_impact",
@@ -293,14 +337,51 @@ class CountyReport:
                         seed=BOOTSTRAP_SEED,
                     ),
                     counterfactual_methods_text(t),
-                    disclosure_text(a.publication, a.county.code, t),
-                    t(
-                        "methods_provenance",
-                        version=ylt_eval.__version__,
-                        sha=a.data.sha256,
-                        params=parameters_text(params),
-                    ),
                 )
+            ),
+            *(
+                provenance_parts(a.provenance, t, province=a.county.province)
+                if a.provenance
+                else (self._provenance_note(),)
             ),
             definitions_section(codes, t),
         )
+
+    def _provenance_note(self) -> Paragraph:
+        """Reproducibility sentence for an analysis built without a provenance record."""
+        a = self.analysis
+        return Paragraph(
+            self.t(
+                "methods_provenance",
+                version=ylt_eval.__version__,
+                sha=a.data.sha256,
+                params=parameters_text(self._parameters()),
+            )
+        )
+
+    def _parameters(self) -> dict:
+        a = self.analysis
+        params = {
+            "county_code": a.params.county_code,
+            "year": a.params.year,
+            "data": a.data.source_name,
+            "lang": a.params.lang,
+        }
+        if a.integration.source_name:
+            params["checklist"] = a.integration.source_name
+        return params
+
+
+#: County report sections in report order (the notebook calls them one per cell).
+SECTIONS: tuple[str, ...] = (
+    "cover",
+    "summary",
+    "integration",
+    "scorecard",
+    "referrals",
+    "finance",
+    "outcomes",
+    "impact",
+    "data_quality",
+    "methods",
+)

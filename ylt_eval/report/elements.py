@@ -21,6 +21,9 @@ from markupsafe import escape
 #: MIME type under which elements store their JSON description in the notebook.
 ELEMENT_MIME = "application/vnd.ylt-eval.element+json"
 
+#: Symbol shown before warning paragraphs (HTML and PDF).
+WARNING_MARK = "⚠"
+
 #: Link targets allowed in reports: relative file names only.
 SAFE_HREF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -99,7 +102,11 @@ class Paragraph(Element):
     kind: str = field(default="paragraph", init=False)
 
     def to_html(self) -> str:
-        return f"<p class='{escape(self.style)}'>{escape(self.text)}</p>"
+        # A warning is marked by a symbol as well as by its colour (readable in greyscale).
+        marker = (
+            f"<span aria-hidden='true'>{WARNING_MARK} </span>" if self.style == "warning" else ""
+        )
+        return f"<p class='{escape(self.style)}'>{marker}{escape(self.text)}</p>"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,20 @@ from ylt_eval.report.elements import (
 )
 from ylt_eval.report.formatting import MISSING, format_number, format_value
 from ylt_eval.report.i18n import Translator
+from ylt_eval.report.methods_sections import provenance_parts
+from ylt_eval.report.results import ResultsOutput, province_results
+
+#: Province summary sections in report order (the notebook calls them one per cell).
+SECTIONS: tuple[str, ...] = (
+    "cover",
+    "rankings",
+    "composite",
+    "grades",
+    "impact",
+    "county_warnings",
+    "distribution",
+    "methods",
+)
 
 
 class ProvinceReport:
@@ -189,7 +203,7 @@ class ProvinceReport:
             t("col_entropy_weight"),
         )
         align = ("left", *("right",) * (len(columns) - 1))
-        parts: list = [heading, Paragraph(t("grades_intro")), chart]
+        parts: list = [heading, Paragraph(t("grades_intro")), self._grade_counts(), chart]
         for dimension, rows in table.groupby("dimension", sort=False):
             body = tuple(
                 (
@@ -207,6 +221,71 @@ class ProvinceReport:
             )
             parts.append(Table(columns=columns, rows=body, align=align))
         return section(*parts)
+
+    def _grade_counts(self) -> Table | None:
+        counts = self.analysis.grade_counts
+        t = self.t
+        if counts is None or counts["n"].sum() == 0:
+            return None
+        rows = tuple(
+            (grade_label(row.grade, t) if row.grade else t("grade_none"), str(int(row.n)))
+            for row in counts.itertuples()
+            if row.grade or row.n
+        )
+        return Table(
+            columns=(t("col_grade"), t("col_n")),
+            rows=rows,
+            caption=t("grade_counts_caption"),
+            align=("left", "right"),
+        )
+
+    def county_warnings(self) -> Section:
+        """Counties with warnings in the year, most first, with links to their reports."""
+        a, t = self.analysis, self.t
+        heading = Heading(t("section_county_warnings"), level=2, anchor="county-warnings")
+        table = a.warnings
+        if table is None or table.empty:
+            return section(heading, Paragraph(t("county_warnings_none", year=a.params.year)))
+        links = a.params.report_links or {}
+        link_cells = tuple(
+            (index, 6, links[row.county_code])
+            for index, row in enumerate(table.itertuples())
+            if row.county_code in links
+        )
+        rows = tuple(
+            (
+                row.county_name or MISSING,
+                row.county_code,
+                str(row.n_warnings),
+                str(row.target_missed),
+                str(row.wrong_way),
+                str(row.peer_outlier),
+                t("open_report") if row.county_code in links else t("no_report"),
+            )
+            for row in table.itertuples()
+        )
+        return section(
+            heading,
+            Paragraph(t("county_warnings_intro", year=a.params.year)),
+            Table(
+                columns=(
+                    t("col_county"),
+                    t("fact_code"),
+                    t("col_n_warnings"),
+                    t("rule_target_missed"),
+                    t("rule_wrong_way"),
+                    t("rule_peer_outlier"),
+                    t("col_report"),
+                ),
+                rows=rows,
+                align=("left", "left", "right", "right", "right", "right", "left"),
+                links=link_cells,
+            ),
+        )
+
+    def results(self) -> ResultsOutput:
+        """Every number of the summary as machine-readable results (not shown on the page)."""
+        return ResultsOutput(province_results(self.analysis))
 
     def distribution(self) -> Section:
         """Distribution of each headline indicator across counties, and reform cohorts."""
@@ -279,7 +358,7 @@ class ProvinceReport:
             "lang": a.params.lang,
         }
         return section(
-            Heading(t("section_province_methods"), level=2, anchor="methods"),
+            Heading(t("section_methods"), level=2, anchor="methods"),
             BulletList(
                 (
                     t("methods_indicators"),
@@ -297,11 +376,19 @@ class ProvinceReport:
                         seed=BOOTSTRAP_SEED,
                     ),
                     disclosure_text(a.publication, None, t),
-                    t(
-                        "methods_provenance",
-                        version=ylt_eval.__version__,
-                        sha=a.data.sha256,
-                        params=parameters_text(params),
+                )
+            ),
+            *(
+                provenance_parts(a.provenance, t, province=a.params.province)
+                if a.provenance
+                else (
+                    Paragraph(
+                        t(
+                            "methods_provenance",
+                            version=ylt_eval.__version__,
+                            sha=a.data.sha256,
+                            params=parameters_text(params),
+                        )
                     ),
                 )
             ),
