@@ -58,3 +58,15 @@ def test_write_atomic_failure_keeps_old_file(tmp_path, monkeypatch):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def test_write_atomic_through_a_staging_folder_leaves_nothing_beside_the_file(tmp_path):
+    from ylt_eval.batch.outputs import STAGING, staging_folder
+
+    staging = staging_folder(tmp_path)
+    (staging / ".left-by-a-killed-run.part").write_text("half")
+    staging = staging_folder(tmp_path)  # a new run starts with an empty staging folder
+    assert list(staging.iterdir()) == []
+    write_atomic(tmp_path / "county_350125_zh.html", "<html></html>", staging=staging)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [STAGING, "county_350125_zh.html"]
+    assert list(staging.iterdir()) == []

@@ -1,1 +1,2 @@
-"""Running report notebooks: execution, export, atomic output, index page."""
+"""Batch rendering: plan, execute each report in its own warm forked process (locally or on
+Dask), write outputs atomically, keep a manifest for resuming, and build the index page."""

@@ -8,6 +8,7 @@ folder, flushed, then renamed), so an interrupted run never leaves a half-writte
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -48,11 +49,35 @@ def _inside(out_dir: Path, name: str) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
+#: Hidden folder inside an output folder where a batch run writes files before renaming them.
+STAGING = ".ylt-staging"
+
+
+def staging_folder(out_dir: Path) -> Path:
+    """A run's staging folder, emptied of what a killed run may have left there."""
+    folder = Path(out_dir) / STAGING
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write_atomic(path: Path, data: bytes | str, *, staging: Path | None = None) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one.
+
+    Parameters
+    ----------
+    path : Path
+    data : bytes or str
+        Text is written as UTF-8.
+    staging : Path, optional
+        Folder on the same file system for the temporary file (default: next to ``path``, as
+        a hidden ``.part`` file); a batch run uses :func:`staging_folder`, so that a run killed
+        with ``SIGKILL`` leaves nothing but complete files under their final names.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    folder = path.parent if staging is None else staging
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide reports from others
         with os.fdopen(handle, "wb") as stream:
