@@ -38,6 +38,8 @@ from ylt_eval.batch.tasks import ProvinceTask, ReportTask, TaskResult
 from ylt_eval.errors import ParameterError
 
 FORMATS = ("html", "pdf")
+#: Machine-readable results written beside every report (every number it shows).
+RESULT_SUFFIXES = {"json": ".json", "csv": ".csv"}
 
 #: Default wall-clock limit of one report, seconds.
 DEFAULT_TIMEOUT = 600.0
@@ -142,7 +144,7 @@ def plan_jobs(
     blocked = blocked or {}
     data = str(Path(data_path).resolve())
     input_sha = file_sha256(Path(data_path))
-    suffixes = {"html": ".html", "pdf": ".pdf"}
+    suffixes = {"html": ".html", "pdf": ".pdf", **RESULT_SUFFIXES}
     link_format = "html" if "html" in formats else "pdf"
     links = {
         code: county_output_path(out_dir, code, lang, suffixes[link_format]).name
@@ -172,7 +174,10 @@ def plan_jobs(
             "synthetic": synthetic,
         }
         county_parameters(parameters)
-        outputs = {fmt: county_output_path(out_dir, code, lang, suffixes[fmt]) for fmt in formats}
+        outputs = {
+            fmt: county_output_path(out_dir, code, lang, suffixes[fmt])
+            for fmt in (*sorted(formats), *RESULT_SUFFIXES)
+        }
         jobs.append(
             job(
                 "county",
@@ -197,7 +202,7 @@ def plan_jobs(
         province_parameters(parameters)
         outputs = {
             fmt: named_output_path(out_dir, f"province_{index:02d}_{lang}{suffixes[fmt]}")
-            for fmt in formats
+            for fmt in (*sorted(formats), *RESULT_SUFFIXES)
         }
         jobs.append(
             job("province", province, province, province, province_tpl, parameters, outputs)
@@ -318,7 +323,12 @@ def _select(
                 row is not None
                 and row.get("status") == "ok"
                 and row.get("input_hash") == job.content_hash
-                and all(path.is_file() for path in job.outputs.values())
+                # Results files are optional: a custom --template may display none.
+                and all(
+                    path.is_file()
+                    for fmt, path in job.outputs.items()
+                    if fmt not in RESULT_SUFFIXES
+                )
             )
         (to_run if redo else kept).append(job)
     return to_run, kept
@@ -390,9 +400,15 @@ def _submit(executor, job, models, settings, finished: queue.Queue) -> None:
 def _store(job: RenderJob, result: TaskResult, staging: Path) -> JobOutcome:
     if result.status != "ok":
         return JobOutcome(job, "failed", result.error, result.seconds)
-    documents = {"html": result.html, "pdf": result.pdf}
+    documents = {"html": result.html, "pdf": result.pdf, "json": None, "csv": None}
+    if result.results is not None:
+        from ylt_eval.report.results import results_to_csv_bytes, results_to_json_bytes
+
+        documents["json"] = results_to_json_bytes(result.results)
+        documents["csv"] = results_to_csv_bytes(result.results)
     for fmt, path in job.outputs.items():
-        write_atomic(path, documents[fmt], staging=staging)
+        if documents[fmt] is not None:  # a custom --template may show no results
+            write_atomic(path, documents[fmt], staging=staging)
     return JobOutcome(job, "ok", seconds=result.seconds)
 
 

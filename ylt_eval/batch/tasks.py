@@ -67,6 +67,7 @@ class TaskResult:
     error: str = ""
     html: str | None = None
     pdf: bytes | None = None
+    results: dict | None = None
     models: ProvinceModels | None = None
     seconds: float = field(default=0.0, compare=False)
 
@@ -80,8 +81,9 @@ def run_task(task: ProvinceTask | ReportTask, inputs: RunInputs) -> TaskResult:
 
             models = province_models(inputs.data, task.province, task.year)
             return TaskResult("ok", models=models, seconds=time.perf_counter() - started)
-        html, pdf = _render(task, inputs)
-        return TaskResult("ok", html=html, pdf=pdf, seconds=time.perf_counter() - started)
+        html, pdf, results = _render(task, inputs)
+        seconds = time.perf_counter() - started
+        return TaskResult("ok", html=html, pdf=pdf, results=results, seconds=seconds)
     except YltEvalError as error:
         return TaskResult("failed", str(error), seconds=time.perf_counter() - started)
     except Exception as error:  # a bug must not take the whole run down: record it
@@ -89,11 +91,12 @@ def run_task(task: ProvinceTask | ReportTask, inputs: RunInputs) -> TaskResult:
         return TaskResult("failed", message, seconds=time.perf_counter() - started)
 
 
-def _render(task: ReportTask, inputs: RunInputs) -> tuple[str | None, bytes | None]:
+def _render(task: ReportTask, inputs: RunInputs) -> tuple[str | None, bytes | None, dict | None]:
     from ylt_eval.batch.handover import Precomputed, install_precomputed
     from ylt_eval.batch.shell import execute_in_shell, parameterised_notebook
     from ylt_eval.report.html_export import notebook_to_html
     from ylt_eval.report.pdf_export import notebook_to_pdf
+    from ylt_eval.report.results import results_from_notebook
 
     parameters = {**task.parameters, "data_path": str(inputs.data_path)}
     install_precomputed(
@@ -116,4 +119,4 @@ def _render(task: ReportTask, inputs: RunInputs) -> tuple[str | None, bytes | No
             install_precomputed(None)
     html = notebook_to_html(executed) if "html" in task.formats else None
     pdf = notebook_to_pdf(executed) if "pdf" in task.formats else None
-    return html, pdf
+    return html, pdf, results_from_notebook(executed)
