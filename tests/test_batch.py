@@ -245,3 +245,38 @@ def test_report_hash_covers_inputs_parameters_template_and_formats():
         {"template_sha256": "u" * 64},
     ):
         assert report_hash(**{**base, **change}) != reference
+
+
+def test_checklist_reaches_county_reports_and_its_content_is_hashed(tmp_path, demo_panel_path):
+    from ylt_eval.batch.runner import plan_jobs
+    from ylt_eval.errors import ParameterError
+
+    checklist = tmp_path / "checklist.csv"
+    checklist.write_text("county_code,year,item,status,evidence\n", encoding="utf-8")
+
+    def plan(path):
+        return plan_jobs(
+            demo_panel_path,
+            year=2024,
+            counties=[("990126", "云岫县", "示范省")],
+            provinces=["示范省"],
+            out_dir=tmp_path / "out",
+            formats=frozenset({"html"}),
+            lang="zh",
+            synthetic=True,
+            checklist=path,
+        )
+
+    without = {job.kind: job for job in plan(None)}
+    first = {job.kind: job for job in plan(checklist)}
+    assert first["county"].parameters["checklist_path"] == str(checklist.resolve())
+    assert "checklist_path" not in first["province"].parameters
+    assert first["county"].content_hash != without["county"].content_hash
+    assert first["province"].content_hash == without["province"].content_hash
+    checklist.write_text(
+        "county_code,year,item,status,evidence\n990126,2024,one_legal_representative,met,x\n",
+        encoding="utf-8",
+    )
+    assert plan(checklist)[0].content_hash != first["county"].content_hash  # content, not path
+    with pytest.raises(ParameterError, match="checklist file not found"):
+        plan(tmp_path / "missing.csv")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -112,15 +110,10 @@ def write_template(path: str | Path, *, lang: Literal["zh", "en"] = "zh") -> Pat
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
+    from ylt_eval.batch.outputs import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, content)
 
 
 def _csv_bytes(lang: str) -> bytes:

@@ -114,6 +114,7 @@ def plan_jobs(
     synthetic: bool,
     blocked: dict[str, str] | None = None,
     county_template: Path | None = None,
+    checklist: Path | None = None,
 ) -> list[RenderJob]:
     """Build the jobs of a run, validating every job's notebook parameters.
 
@@ -133,6 +134,8 @@ def plan_jobs(
         County code → why its data cannot be reported (its job is recorded as failed).
     county_template : Path, optional
         A user's county notebook instead of the package's own.
+    checklist : Path, optional
+        Filled integration checklist handed to every county report (``checklist_path``).
 
     Raises
     ------
@@ -153,13 +156,17 @@ def plan_jobs(
     county_tpl = Path(county_template) if county_template else packaged_template(COUNTY_TEMPLATE)
     province_tpl = packaged_template(PROVINCE_TEMPLATE)
     template_sha = {county_tpl: file_sha256(county_tpl), province_tpl: file_sha256(province_tpl)}
+    if checklist is not None and not Path(checklist).is_file():
+        raise ParameterError(f"checklist file not found: {checklist}")
+    # A county report also depends on the checklist's content (not its path).
+    county_input_sha = input_sha + (f"+{file_sha256(Path(checklist))}" if checklist else "")
 
     def job(kind, key, name, province, template, parameters, outputs, reason=""):
         content = report_hash(
             kind=kind,
             parameters=parameters,
             formats=formats,
-            input_sha256=input_sha,
+            input_sha256=county_input_sha if kind == "county" else input_sha,
             template_sha256=template_sha[template],
         )
         return RenderJob(kind, key, name, province, template, parameters, outputs, content, reason)
@@ -173,6 +180,8 @@ def plan_jobs(
             "lang": lang,
             "synthetic": synthetic,
         }
+        if checklist is not None:
+            parameters["checklist_path"] = str(Path(checklist).resolve())
         county_parameters(parameters)
         outputs = {
             fmt: county_output_path(out_dir, code, lang, suffixes[fmt])

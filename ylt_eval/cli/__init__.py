@@ -8,6 +8,7 @@ message, never with a Python traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,3 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ylt-eval: interrupted; no partial report was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``ylt-eval indicators … | head``): not an error.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

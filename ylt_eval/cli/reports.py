@@ -94,6 +94,14 @@ def _add_render(subparsers) -> None:
         default=None,
         help="your own county notebook instead of the package's (it gets the same parameters)",
     )
+    parser.add_argument(
+        "--checklist",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="filled integration checklist (ylt-eval template --checklist) scored in every "
+        "county report",
+    )
     parser.set_defaults(handler=_run_render)
 
 
@@ -159,6 +167,7 @@ def _render(
     timeout: float = 600.0,
     retry_failed: bool = False,
     template: Path | None = None,
+    checklist: Path | None = None,
 ) -> int:
     import os
 
@@ -219,6 +228,7 @@ def _render(
         synthetic=synthetic,
         blocked=blocked,
         county_template=template,
+        checklist=checklist,
     )
     settings = RunSettings(
         jobs=jobs or os.cpu_count() or 1,
@@ -267,6 +277,7 @@ def _run_render(args) -> int:
         timeout=args.timeout,
         retry_failed=args.retry_failed,
         template=args.template,
+        checklist=args.checklist,
     )
 
 

@@ -528,6 +528,9 @@ def write_checklist_template(
             frame.to_csv(temporary, index=False, encoding="utf-8-sig")
         else:
             _write_xlsx(frame, Path(temporary))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from colleagues
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
