@@ -337,6 +337,7 @@ class CountyReport:
                         seed=BOOTSTRAP_SEED,
                     ),
                     counterfactual_methods_text(t),
+                    t("methods_reference", version=ylt_eval.__version__),
                 )
             ),
             *(

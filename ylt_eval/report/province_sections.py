@@ -376,6 +376,7 @@ class ProvinceReport:
                         seed=BOOTSTRAP_SEED,
                     ),
                     disclosure_text(a.publication, None, t),
+                    t("methods_reference", version=ylt_eval.__version__),
                 )
             ),
             *(
