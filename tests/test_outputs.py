@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,24 @@ def test_county_path_contains_code(tmp_path):
     assert path == tmp_path.resolve() / "county_350125_zh.html"
 
 
+#: Near-codes: ASCII and other-script digits mixed with path characters and whitespace.
+_NEAR_CODES = st.text(
+    alphabet=st.characters(categories=["Nd"]) | st.sampled_from("0123456789./\\ \n\t"),
+    min_size=5,
+    max_size=8,
+)
+
+
 @settings(max_examples=1000, deadline=None)
-@given(st.one_of(st.text(max_size=20), st.integers(), st.binary(max_size=10).map(repr)))
+@given(
+    st.one_of(
+        st.text(max_size=20),
+        st.integers(),
+        st.binary(max_size=10).map(repr),
+        _NEAR_CODES,
+        st.from_regex(r"[1-9][0-9]{5}", fullmatch=True),
+    )
+)
 def test_fuzzed_identifiers_never_escape_the_output_folder(identifier):
     root = Path("/tmp/ylt-out-root")
     try:
@@ -27,7 +44,12 @@ def test_fuzzed_identifiers_never_escape_the_output_folder(identifier):
         return
     assert path.parent == root.resolve()
     assert path.name == f"county_{str(identifier).strip()}_zh.html"
-    assert str(identifier).strip().isdigit() and len(str(identifier).strip()) == 6
+    assert re.fullmatch(r"[1-9][0-9]{5}", str(identifier).strip())
+
+
+def test_non_ascii_digits_never_reach_a_file_name(tmp_path):
+    with pytest.raises(ParameterError):
+        county_output_path(tmp_path, "1\u0661\u0662\u0663\u0664\u0665", "zh", ".html")
 
 
 @pytest.mark.parametrize("name", ["../x.html", "a/b.html", "/etc/passwd", ".."])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ylt_eval.errors import ParameterError
 
-_COUNTY_CODE = re.compile(r"[1-9]\d{5}")
+_COUNTY_CODE = re.compile(r"[1-9][0-9]{5}")  # ASCII only: \d also matches other scripts
 LANGUAGES = ("zh", "en")
 
 #: County codes starting with these digits are reserved for synthetic data (no real province
