@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from ylt_eval.batch.runner import JobOutcome, ProgressListener
+from ylt_eval.terminal import printable
 
 
 class _Counter:
@@ -44,9 +45,10 @@ class LineProgress(ProgressListener):
 
     def finish(self, outcome: JobOutcome) -> None:
         self.count.done += 1
-        detail = f": {outcome.error.splitlines()[0]}" if outcome.error else ""
+        detail = f": {printable(outcome.error.splitlines()[0])}" if outcome.error else ""
+        key = printable(outcome.job.key)
         print(
-            f"[{self.count.done}/{self.count.total}] {outcome.job.kind} {outcome.job.key} "
+            f"[{self.count.done}/{self.count.total}] {outcome.job.kind} {key} "
             f"{outcome.status} ({outcome.seconds:.1f} s; {60 * self.count.rate():.1f}/min, "
             f"ETA {self.count.eta()}){detail}",
             file=self.stream,
@@ -89,14 +91,16 @@ class RichProgress(ProgressListener):
         self.count.done += 1
         if outcome.status == "failed":
             self.count.failed += 1
-            reason = outcome.error.splitlines()[0] if outcome.error else ""
+            reason = printable(outcome.error.splitlines()[0]) if outcome.error else ""
             self.progress.console.print(
-                f"✗ {outcome.job.kind} {outcome.job.key}: {reason}", markup=False, highlight=False
+                f"✗ {outcome.job.kind} {printable(outcome.job.key)}: {reason}",
+                markup=False,
+                highlight=False,
             )
         self.progress.update(
             self.task,
             advance=1,
-            description=f"{outcome.job.kind} {outcome.job.key}",
+            description=f"{outcome.job.kind} {printable(outcome.job.key)}",
             rate=f"{60 * self.count.rate():.1f}/min",
             eta=self.count.eta(),
             failed=f"{self.count.failed} failed" if self.count.failed else "",

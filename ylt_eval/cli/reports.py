@@ -142,13 +142,14 @@ def _run_template(args) -> int:
 
 
 def _run_validate(args) -> int:
+    from ylt_eval.terminal import printable
     from ylt_eval.validation import load_input
 
     _, report = load_input(args.file, max_bytes=int(args.max_mb * 1024 * 1024))
     if args.format == "json":
         print(report.to_json())
     else:
-        print(report.to_text(lang=args.lang))
+        print(printable(report.to_text(lang=args.lang), keep_newlines=True))
     return EXIT_FAILED if report.has_errors else EXIT_OK
 
 
