@@ -149,11 +149,14 @@ def _definition(spec, t: Translator) -> str:
     from ylt_eval.schema import column_spec
 
     def names(columns) -> str:
-        return " + ".join(t.pick(column_spec(c).name_zh, column_spec(c).name_en) for c in columns)
+        text = " + ".join(t.pick(column_spec(c).name_zh, column_spec(c).name_en) for c in columns)
+        return f"({text})" if len(columns) > 1 else text
 
     if spec.kind == "ratio":
-        scale = f" × {spec.scale:g}" if spec.scale not in (None, 1) else ""
-        return f"{names(spec.numerator)} ÷ {names(spec.denominator)}{scale}"
+        fraction = f"{names(spec.numerator)} ÷ {names(spec.denominator)}"
+        if spec.scale in (None, 1):
+            return fraction
+        return f"({fraction}) × {spec.scale:g}"
     if spec.kind == "growth":
         base = indicator_name(spec.base, t)
         return t.pick(f"{base}的同比增长率", f"year-on-year growth of {base}")
