@@ -46,3 +46,9 @@ def test_every_yongtai_figure_is_in_the_html(rendered):
     for code, year, value in _figures():
         formatted = f"{value:,.1f}" if indicator(code).unit_en == "%" else f"{value:,.2f}"
         assert formatted in text, (code, year, formatted)
+
+
+def test_no_composite_score_without_peers(rendered):
+    results = json.loads((rendered / "county_350125_zh.json").read_text(encoding="utf-8"))
+    summary = {v["measure"]: v["value"] for v in results["values"] if v["section"] == "summary"}
+    assert "score" not in summary and "rank" not in summary  # a single county is not ranked

@@ -187,6 +187,8 @@ def _summary_rows(rows: _Rows, summary, year: int) -> None:
         "n_warnings",
         "n_warned_indicators",
     ):
+        if measure == "score" and summary.rank is None:
+            continue  # unranked (too few peers): the report shows no composite score either
         rows.add("summary", "", year, "", measure, getattr(summary, measure))
     for position, finding in enumerate(summary.findings, start=1):
         indicator = finding.indicators[0] if finding.indicators else ""
