@@ -463,3 +463,17 @@ def provenance(panel: PreparedPanel) -> Provenance:
         digest.update(contiguous.tobytes())
     digest.update("\x1f".join(str(label) for label in panel.unit_labels).encode())
     return Provenance(package_version=__version__, data_signature=digest.hexdigest())
+
+
+def check_positive_int(value: object, name: str, example: int) -> int:
+    """Validate a count argument (``reps``, ``permutations``) of a resampling estimator."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(f"{name} must be a positive integer (e.g. {example}), got {value!r}")
+    return int(value)
+
+
+def check_seed(seed: object) -> int | None:
+    """Validate the ``seed`` argument of a resampling estimator (None or an integer)."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise ParameterError(f"seed must be None or an integer, got {seed!r}")
+    return None if seed is None else int(seed)

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from ylt_eval.errors import EstimationError, ParameterError, YltEvalError
-from ylt_eval.models._prepare import PreparedPanel, prepare_panel
+from ylt_eval.models._prepare import PreparedPanel, check_positive_int, check_seed, prepare_panel
 from ylt_eval.models._within import demean
 from ylt_eval.models.callaway_santanna import aggte, att_gt
 from ylt_eval.models.results import TIDY_COLUMNS, EstimationResult, EstimatorConfig, PanelSpec
@@ -472,7 +472,7 @@ def randomization_inference(
     statistic = _check_choice(statistic, "statistic", STATISTICS)
     test_statistic = _check_choice(test_statistic, "test_statistic", TEST_STATISTICS)
     permutations = _check_permutations(permutations)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     studentize = test_statistic == "t"
     spec = PanelSpec(yname=yname, tname=tname, idname=idname, gname=gname)
 
@@ -590,12 +590,4 @@ def _check_choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
 
 
 def _check_permutations(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(f"permutations must be a positive integer (e.g. 999), got {value!r}")
-    return int(value)
-
-
-def _check_seed(seed: Any) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise ParameterError(f"seed must be None or an integer, got {seed!r}")
-    return None if seed is None else int(seed)
+    return check_positive_int(value, "permutations", 999)

@@ -49,7 +49,13 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ylt_eval.errors import EstimationError, ParameterError
-from ylt_eval.models._prepare import PreparedPanel, prepare_panel, treated_post
+from ylt_eval.models._prepare import (
+    PreparedPanel,
+    check_positive_int,
+    check_seed,
+    prepare_panel,
+    treated_post,
+)
 from ylt_eval.models._vcov import nested_in
 from ylt_eval.models._within import AbsorbedOls, fit_absorbed_ols
 from ylt_eval.models.results import TIDY_COLUMNS, EstimationResult, EstimatorConfig, TwfeResult
@@ -498,7 +504,7 @@ def bootstrap_weights(
         raise ParameterError(f"n_clusters must be a positive integer, got {n_clusters!r}")
     if n_clusters < 1:
         raise ParameterError(f"n_clusters must be a positive integer, got {n_clusters!r}")
-    return np.vstack(list(_weight_blocks(int(n_clusters), reps, weights, _check_seed(seed))))
+    return np.vstack(list(_weight_blocks(int(n_clusters), reps, weights, check_seed(seed))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -761,7 +767,7 @@ def wild_cluster_bootstrap(
     """
     weights = _check_weights(weights)
     reps = _check_reps(reps)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if not isinstance(impose_null, bool | np.bool_):
         raise ParameterError(f"impose_null must be True or False, got {impose_null!r}")
     impose_null = bool(impose_null)
@@ -873,16 +879,8 @@ def _check_weights(weights: Any) -> str:
     return weights
 
 
-def _check_reps(reps: Any) -> int:
-    if isinstance(reps, bool) or not isinstance(reps, int | np.integer) or reps < 1:
-        raise ParameterError(f"reps must be a positive integer (e.g. 9999), got {reps!r}")
-    return int(reps)
-
-
-def _check_seed(seed: Any) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise ParameterError(f"seed must be None or an integer, got {seed!r}")
-    return None if seed is None else int(seed)
+def _check_reps(value: Any) -> int:
+    return check_positive_int(value, "reps", 9999)
 
 
 def _check_alpha(alpha: Any) -> float:
