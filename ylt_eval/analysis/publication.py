@@ -15,6 +15,7 @@ the report says so.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -80,6 +81,20 @@ def publishable(data: AssessmentData, rule: DisclosureRule | None = None) -> Pub
     >>> published.withheld.head()  # doctest: +SKIP
     """
     rule = rule if rule is not None else DisclosureRule.county_totals()
+    global _last
+    if _last is not None and _last[0]() is data and _last[1] == rule:
+        return _last[2]
+    publication = _publishable(data, rule)
+    _last = (weakref.ref(data), rule, publication)
+    return publication
+
+
+# Every county report of a run asks for the same data's publication (a batch forks all of them
+# from one warm process): keep the last answer instead of recomputing it per county.
+_last: tuple[weakref.ref, DisclosureRule, Publication] | None = None
+
+
+def _publishable(data: AssessmentData, rule: DisclosureRule) -> Publication:
     if data.panel is None or not rule.suppresses:
         return Publication(data, _empty_withheld(), rule, checked=data.panel is not None)
     withheld = withheld_cells(data.panel, rule)
