@@ -79,7 +79,7 @@ def write_atomic(path: Path, data: bytes | str, *, staging: Path | None = None) 
     folder = path.parent if staging is None else staging
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide reports from others
+        os.chmod(temporary, readable_mode())  # mkstemp's 0600 would hide reports from others
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
@@ -90,7 +90,8 @@ def write_atomic(path: Path, data: bytes | str, *, staging: Path | None = None) 
         raise
 
 
-def _umask() -> int:
+def readable_mode() -> int:
+    """Mode of a newly created file under the current umask (``mkstemp`` would give 0600)."""
     current = os.umask(0)
     os.umask(current)
-    return current
+    return 0o666 & ~current

@@ -520,6 +520,8 @@ def write_checklist_template(
         columns=list(TEMPLATE_COLUMNS),
         dtype=object,
     )
+    from ylt_eval.batch.outputs import readable_mode
+
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=target.parent)
     os.close(handle)
@@ -528,9 +530,7 @@ def write_checklist_template(
             frame.to_csv(temporary, index=False, encoding="utf-8-sig")
         else:
             _write_xlsx(frame, Path(temporary))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from colleagues
+        os.chmod(temporary, readable_mode())
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
